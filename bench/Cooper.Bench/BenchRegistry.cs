@@ -1,0 +1,26 @@
+namespace Cooper.Bench;
+
+/// <summary>Name → benchmark. Add an entry per benchmark file.</summary>
+public static class BenchRegistry
+{
+    private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> s_benches = new()
+    {
+        ["matmul"] = ("fp32 matmul GFLOP/s on this machine's threads", MatmulBench.Run),
+    };
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || !s_benches.TryGetValue(args[0], out var b))
+        {
+            Console.WriteLine("usage: Cooper.Bench <name> [options]\n");
+            foreach (var (name, (help, _)) in s_benches) Console.WriteLine($"  {name,-14} {help}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return b.Run(args[1..]);
+    }
+
+    /// <summary>A header line naming the command, machine and date, for docs/BENCHMARKS.md.</summary>
+    public static string Header(string command) =>
+        $"`{command}` — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
+        $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}";
+}

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Cooper.Tests")]
+[assembly: InternalsVisibleTo("Cooper.Bench")]
