@@ -1,0 +1,117 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cooper.RL;
+
+/// <summary>How per-token losses are reduced to one number (verl <c>agg_loss</c>).</summary>
+public enum LossAggregation
+{
+    /// <summary>Σ loss·mask / Σ mask over the whole batch (verl's default; DAPO).</summary>
+    TokenMean,
+    /// <summary>Mean over sequences of each sequence's token mean (original GRPO).</summary>
+    SeqMeanTokenMean,
+    /// <summary>Σ over sequences of each sequence's token sum, divided by the max response length (Dr.GRPO).</summary>
+    SeqMeanTokenSumNorm,
+}
+
+/// <summary>The result of <see cref="PolicyLoss.Compute"/>: the loss and its diagnostics.</summary>
+public sealed record PolicyLossResult(Tensor Loss, Tensor ClipFraction, Tensor ClipFractionLower, Tensor ApproxKl) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Loss.Dispose(); ClipFraction.Dispose(); ClipFractionLower.Dispose(); ApproxKl.Dispose();
+    }
+}
+
+/// <summary>PPO's clipped surrogate with dual clip, as GRPO uses it (verl <c>compute_policy_loss</c>).</summary>
+public static class PolicyLoss
+{
+    /// <summary>
+    /// ρ = exp(clamp(logπ − logπ_old, −20, 20));
+    /// L₁ = max(−Aρ, −A·clip(ρ, 1−ε_low, 1+ε_high));
+    /// dual clip (Ye et al. 2020) for A &lt; 0: L = min(L₁, −A·c);
+    /// reduced with <paramref name="aggregation"/> over the response mask.
+    /// </summary>
+    /// <param name="logProbs">log π_θ of the taken tokens, (B, T).</param>
+    /// <param name="oldLogProbs">log π_old of the same tokens, (B, T), no gradient.</param>
+    /// <param name="advantages">A per token, (B, T).</param>
+    /// <param name="mask">1 for response tokens that count, 0 elsewhere, (B, T).</param>
+    public static PolicyLossResult Compute(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask,
+        double clipLow = 0.2, double clipHigh = 0.2, double dualClip = 3.0, LossAggregation aggregation = LossAggregation.TokenMean)
+    {
+        if (dualClip <= 1.0) throw new ArgumentException($"dual clip c must be > 1 (got {dualClip})");
+        using var scope = NewDisposeScope();
+        var m = mask.to_type(logProbs.dtype);
+        var logRatio = (logProbs - oldLogProbs).clamp(-20.0, 20.0);          // (B, T)
+        var ratio = logRatio.exp();                                           // (B, T)
+        var lossUnclipped = -advantages * ratio;                              // (B, T)
+        var lossClipped = -advantages * ratio.clamp(1.0 - clipLow, 1.0 + clipHigh);
+        var clipped = maximum(lossUnclipped, lossClipped);                   // (B, T)
+        var lossDual = -advantages * dualClip;                                // (B, T)
+        var dual = minimum(lossDual, clipped);
+        var negative = advantages.lt(0);
+        var perToken = where(negative, dual, clipped);                       // (B, T)
+
+        var loss = Aggregate(perToken, m, aggregation);
+        var clipFrac = MaskedMean(lossClipped.gt(lossUnclipped).to_type(m.dtype), m);
+        var clipFracLower = MaskedMean((clipped.gt(lossDual) & negative).to_type(m.dtype), m);
+        var approxKl = MaskedMean(-logRatio, m);
+        return new PolicyLossResult(loss.MoveToOuterDisposeScope(), clipFrac.detach().MoveToOuterDisposeScope(),
+            clipFracLower.detach().MoveToOuterDisposeScope(), approxKl.detach().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Reduces per-token <paramref name="values"/> (B, T) under <paramref name="mask"/> (B, T).</summary>
+    public static Tensor Aggregate(Tensor values, Tensor mask, LossAggregation aggregation)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to_type(values.dtype);
+        Tensor result = aggregation switch
+        {
+            LossAggregation.TokenMean => MaskedMean(values, m),
+            LossAggregation.SeqMeanTokenMean =>
+                ((values * m).sum(1) / m.sum(1).clamp_min(1.0)).mean(),                    // mean_b (Σ_t / n_b)
+            LossAggregation.SeqMeanTokenSumNorm =>
+                (values * m).sum() / (double)values.shape[1],                              // Σ_b Σ_t / T
+            _ => throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, null),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Σ values·mask / max(Σ mask, 1).</summary>
+    public static Tensor MaskedMean(Tensor values, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to_type(values.dtype);
+        return ((values * m).sum() / m.sum().clamp_min(1.0)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>KL penalty to the frozen reference policy (verl <c>kl_penalty</c>).</summary>
+public static class KlPenalty
+{
+    /// <summary>
+    /// k3 (low-variance) estimator (Schulman 2020): with r = clamp(logπ_ref − logπ, −20, 20),
+    /// KL ≈ exp(r) − r − 1, clamped to [−10, 10]. Per token, (B, T).
+    /// </summary>
+    public static Tensor K3(Tensor logProbs, Tensor refLogProbs)
+    {
+        using var scope = NewDisposeScope();
+        var r = (refLogProbs - logProbs).clamp(-20.0, 20.0);                  // (B, T)
+        var kl = r.exp() - r - 1.0;                                           // (B, T)
+        return kl.clamp(-10.0, 10.0).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Per-token entropy of the policy's next-token distribution.</summary>
+public static class Entropy
+{
+    /// <summary>H = logsumexp(z) − Σ softmax(z)·z over the vocabulary; logits (B, T, V) → (B, T).</summary>
+    public static Tensor FromLogits(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        var p = torch.nn.functional.softmax(logits, -1);
+        var h = logits.logsumexp(-1) - (p * logits).sum(-1);
+        return h.MoveToOuterDisposeScope();
+    }
+}
