@@ -1,0 +1,159 @@
+using Cooper.Configuration;
+using Cooper.Endpoints;
+
+namespace Cooper.RL;
+
+/// <summary>Where the policy's reward comes from.</summary>
+public enum RewardMode
+{
+    /// <summary>The rule verifier: 1 when the final answer is equivalent to the reference, else 0.</summary>
+    Rule,
+    /// <summary>A reward model trained once and then frozen (the setting that gets hacked).</summary>
+    Rm,
+    /// <summary>The reward model, updated every step on verifier-positive / assistant-negative pairs (Cooper).</summary>
+    Cooper,
+}
+
+/// <summary>How a problem becomes the policy's prompt.</summary>
+public enum PromptStyle
+{
+    /// <summary><c>Q: {question}\nA: </c> — the embedded small models.</summary>
+    Plain,
+    /// <summary>The tokenizer's chat template with a "reason step by step, answer in \boxed{}" user turn.</summary>
+    Chat,
+}
+
+/// <summary>
+/// GRPO settings. Defaults are the paper's verl configuration (Cooper §4.1: 16 rollouts, T 1.0,
+/// lr 1e-6, clip 0.2, KL 0.001 with k3, token-mean); departures are marked.
+/// </summary>
+public sealed record GrpoConfig
+{
+    /// <summary>Prompts per step (the paper uses 256 on 8 GPUs; small default for laptops).</summary>
+    public int PromptsPerStep { get; init; } = 8;
+    /// <summary>Rollouts per prompt, n (paper 16; default 8 for small runs).</summary>
+    public int RolloutsPerPrompt { get; init; } = 8;
+    /// <summary>Sampling temperature for training rollouts (paper 1.0).</summary>
+    public double Temperature { get; init; } = 1.0;
+    /// <summary>Top-p for training rollouts (paper 1.0).</summary>
+    public double TopP { get; init; } = 1.0;
+    /// <summary>Maximum new tokens per rollout.</summary>
+    public int MaxNewTokens { get; init; } = 256;
+    /// <summary>Divide advantages by the group std (GRPO) or not (Dr.GRPO).</summary>
+    public bool NormalizeAdvantageByStd { get; init; } = true;
+    /// <summary>ε_low of the clipped ratio.</summary>
+    public double ClipLow { get; init; } = 0.2;
+    /// <summary>ε_high of the clipped ratio (DAPO's clip-higher uses 0.28).</summary>
+    public double ClipHigh { get; init; } = 0.2;
+    /// <summary>Dual-clip constant c for negative advantages (verl 3.0).</summary>
+    public double DualClip { get; init; } = 3.0;
+    /// <summary>Loss aggregation (verl default token-mean).</summary>
+    public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
+    /// <summary>KL-to-reference coefficient (k3 estimator, as a loss term).</summary>
+    public double KlCoef { get; init; } = 0.001;
+    /// <summary>Entropy bonus coefficient (paper 0).</summary>
+    public double EntropyCoef { get; init; } = 0.0;
+    /// <summary>Policy AdamW learning rate (paper 1e-6).</summary>
+    public double LearningRate { get; init; } = 1e-6;
+    /// <summary>AdamW weight decay (verl 0.01).</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Linear warm-up steps, then constant (verl).</summary>
+    public int WarmupSteps { get; init; } = 20;
+    /// <summary>Global gradient-norm clip (verl 1.0).</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Sequences per optimiser step; 0 = all rollouts of the step in one update (on-policy).</summary>
+    public int MiniBatchSize { get; init; } = 0;
+    /// <summary>Sequences per forward/backward (gradient accumulation inside a mini-batch).</summary>
+    public int MicroBatchSize { get; init; } = 16;
+    /// <summary>Passes over each step's rollouts (PPO epochs); old log-probs are kept from before the first.</summary>
+    public int PpoEpochs { get; init; } = 1;
+    /// <summary>Drop groups whose rewards are all equal (DAPO's dynamic sampling, without refilling).</summary>
+    public bool DynamicSampling { get; init; }
+    /// <summary>Give truncated (length-limited) responses no loss (DAPO's overlong filtering).</summary>
+    public bool MaskTruncated { get; init; }
+}
+
+/// <summary>Cooper's stage 2: the reward model's update on pairs built from the step's rollouts (paper §3.2).</summary>
+public sealed record CooperConfig
+{
+    /// <summary>Reward-model AdamW learning rate (paper 1e-5).</summary>
+    public double LearningRate { get; init; } = 1e-5;
+    /// <summary>Reward-model weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Reward-model gradient-norm clip.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>Attempts per prompt to get a negative the verifier rejects.</summary>
+    public int MaxNegativeAttempts { get; init; } = 3;
+    /// <summary>The assistant endpoint; null = the embedded rewriter.</summary>
+    public EndpointConfig? Assistant { get; init; }
+    /// <summary>Beyond the paper: also pair each positive with the verifier-rejected rollout the RM scores highest.</summary>
+    public bool HardNegatives { get; init; }
+}
+
+/// <summary>A <c>cooper train</c> run.</summary>
+public sealed record TrainConfig : IValidatable
+{
+    /// <summary>Policy model folder (HF layout); also the frozen reference policy.</summary>
+    public string Policy { get; init; } = "models/policy";
+    /// <summary>Reward model folder (for <c>rm</c> and <c>cooper</c>).</summary>
+    public string? RewardModel { get; init; } = "models/reward";
+    /// <summary>The reward source.</summary>
+    public RewardMode Reward { get; init; } = RewardMode.Rule;
+    /// <summary>Training data file; null = the embedded task's train split.</summary>
+    public string? Data { get; init; }
+    /// <summary>Validation data file; null = the embedded task's validation split.</summary>
+    public string? ValData { get; init; }
+    /// <summary>Seed of the embedded task's splits.</summary>
+    public int DataSeed { get; init; } = 1234;
+    /// <summary>Prompt formatting.</summary>
+    public PromptStyle PromptStyle { get; init; } = PromptStyle.Plain;
+    /// <summary>RL steps.</summary>
+    public int Steps { get; init; } = 100;
+    /// <summary>Run seed: data order and every sampling seed derive from it.</summary>
+    public long Seed { get; init; } = 1;
+    /// <summary>Validate every k steps (and at step 0 and the end); 0 = never.</summary>
+    public int ValEvery { get; init; } = 10;
+    /// <summary>Validation prompts (first N of the validation split).</summary>
+    public int ValPrompts { get; init; } = 100;
+    /// <summary>Samples per validation prompt (mean@k).</summary>
+    public int ValSamples { get; init; } = 4;
+    /// <summary>Validation sampling temperature (paper 0.7).</summary>
+    public double ValTemperature { get; init; } = 0.7;
+    /// <summary>Validation top-p (paper 0.95).</summary>
+    public double ValTopP { get; init; } = 0.95;
+    /// <summary>Write a checkpoint every k steps (and at the end); 0 = only at the end.</summary>
+    public int CheckpointEvery { get; init; } = 10;
+    /// <summary>Checkpoints kept.</summary>
+    public int KeepCheckpoints { get; init; } = 2;
+    /// <summary>Runs root folder.</summary>
+    public string Out { get; init; } = "runs";
+    /// <summary>Run name; default: mode and time.</summary>
+    public string? Name { get; init; }
+    /// <summary>Window (steps) of the hacking alarm.</summary>
+    public int AlarmWindow { get; init; } = 10;
+    /// <summary>Stop early after this many steps (testing a kill/resume); 0 = run all.</summary>
+    public int StopAfter { get; init; }
+    /// <summary>GRPO settings.</summary>
+    public GrpoConfig Grpo { get; init; } = new();
+    /// <summary>Cooper stage-2 settings.</summary>
+    public CooperConfig Cooper { get; init; } = new();
+
+    /// <inheritdoc />
+    public void Validate()
+    {
+        if (Steps < 1) throw new ConfigException($"steps must be ≥ 1 (got {Steps})");
+        if (Grpo.RolloutsPerPrompt < 2) throw new ConfigException($"grpo.rollouts_per_prompt must be ≥ 2 for group-relative advantages (got {Grpo.RolloutsPerPrompt})");
+        if (Grpo.PromptsPerStep < 1) throw new ConfigException($"grpo.prompts_per_step must be ≥ 1 (got {Grpo.PromptsPerStep})");
+        if (Grpo.LearningRate <= 0) throw new ConfigException($"grpo.learning_rate must be > 0 (got {Grpo.LearningRate})");
+        if (Grpo.ClipLow is <= 0 or >= 1) throw new ConfigException($"grpo.clip_low must be in (0, 1) (got {Grpo.ClipLow})");
+        if (Grpo.ClipHigh <= 0) throw new ConfigException($"grpo.clip_high must be > 0 (got {Grpo.ClipHigh})");
+        if (Grpo.DualClip <= 1) throw new ConfigException($"grpo.dual_clip must be > 1 (got {Grpo.DualClip})");
+        if (Grpo.PpoEpochs < 1) throw new ConfigException($"grpo.ppo_epochs must be ≥ 1 (got {Grpo.PpoEpochs})");
+        if (Grpo.MicroBatchSize < 1) throw new ConfigException($"grpo.micro_batch_size must be ≥ 1 (got {Grpo.MicroBatchSize})");
+        if (Grpo.Temperature <= 0) throw new ConfigException($"grpo.temperature must be > 0 (got {Grpo.Temperature})");
+        if (Reward != RewardMode.Rule && string.IsNullOrWhiteSpace(RewardModel))
+            throw new ConfigException($"reward {Reward.ToString().ToLowerInvariant()} needs reward_model: set it to a reward-model folder, or use --reward rule");
+        if (Cooper.MaxNegativeAttempts < 1) throw new ConfigException($"cooper.max_negative_attempts must be ≥ 1 (got {Cooper.MaxNegativeAttempts})");
+        if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
+    }
+}

@@ -1,0 +1,121 @@
+using Cooper.Configuration;
+using Cooper.Endpoints;
+
+namespace Cooper.Tests.Endpoints;
+
+public class LlmJudgeTests
+{
+    [Fact]
+    public async Task Verdicts_come_from_the_endpoint_and_a_reply_without_one_is_no_label()
+    {
+        await using var server = new FakeOpenAiServer(r => ((string)r.Json["messages"]![0]!["content"]!) switch
+        {
+            var c when c.Contains("ANSWER-A") => FakeReply.Completion("Both are 4.\n**Final Judgment:** Yes"),
+            var c when c.Contains("ANSWER-B") => FakeReply.Completion("5 is not 4.\nFinal Judgment: No."),
+            var c when c.Contains("ANSWER-C") => FakeReply.Completion("I think they are the same."),
+            _ => FakeReply.Error(400, "unexpected"),
+        });
+        var logs = new List<string>();
+        using var client = new LlmClient(Fixture.Config(server));
+        var judge = new LlmJudge(client, logs.Add);
+
+        Assert.True(await judge.JudgeAsync("2+2?", "4", "ANSWER-A: 4"));
+        Assert.False(await judge.JudgeAsync("2+2?", "4", "ANSWER-B: 5"));
+        Assert.Null(await judge.JudgeAsync("2+2?", "4", "ANSWER-C: four"));
+        Assert.Null(await judge.JudgeAsync("2+2?", "4", "ANSWER-D"));
+
+        var s = judge.Snapshot();
+        Assert.Equal((4, 1, 1, 1, 1L), (s.Judged, s.Yes, s.No, s.NoVerdict, s.EndpointFailures));
+        Assert.Equal(1, s.ToMetrics()["judge/no_verdict"]);
+        Assert.Single(logs, l => l.Contains("no label"));
+        var json = server.Requests[0].Json;
+        Assert.Equal(0.0, (double)json["temperature"]!);
+    }
+}
+
+public class LlmRewriterTests
+{
+    private const string Positive = "2 + 2 = 4, so the answer is \\boxed{4}.";
+
+    [Fact]
+    public async Task A_rewrite_is_returned_trimmed_with_the_papers_settings()
+    {
+        await using var server = FakeOpenAiServer.Scripted(FakeReply.Completion("  2 + 2 = 5, so the answer is \\boxed{5}.\n"));
+        using var client = new LlmClient(Fixture.Config(server));
+        var rewriter = new LlmRewriter(client);
+
+        var negative = await rewriter.RewriteAsync("What is 2+2?", Positive);
+
+        Assert.Equal("2 + 2 = 5, so the answer is \\boxed{5}.", negative);
+        var json = Assert.Single(server.Requests).Json;
+        Assert.Equal((0.7, 10 + 500), ((double)json["temperature"]!, (int)json["max_tokens"]!));
+        Assert.Equal(1, rewriter.ToMetrics()["rewriter/rewritten"]);
+    }
+
+    [Fact]
+    public async Task Failures_empty_replies_and_unchanged_copies_give_null()
+    {
+        await using var server = new FakeOpenAiServer(r => ((string)r.Json["messages"]![1]!["content"]!) switch
+        {
+            var c when c.Contains("Q1") => FakeReply.Error(400),
+            var c when c.Contains("Q2") => FakeReply.Completion("   "),
+            _ => FakeReply.Completion(Positive),
+        });
+        using var client = new LlmClient(Fixture.Config(server));
+        var rewriter = new LlmRewriter(client);
+
+        Assert.Null(await rewriter.RewriteAsync("Q1", Positive));
+        Assert.Null(await rewriter.RewriteAsync("Q2", Positive));
+        Assert.Null(await rewriter.RewriteAsync("Q3", Positive));
+
+        var m = rewriter.ToMetrics();
+        Assert.Equal((3, 0, 1, 2), (m["rewriter/requested"], m["rewriter/rewritten"], m["rewriter/endpoint_failures"], m["rewriter/unusable"]));
+    }
+}
+
+public class EndpointConfigTests
+{
+    [Fact]
+    public void The_defaults_are_valid_once_a_model_is_named()
+    {
+        var config = new EndpointConfig { Model = "Qwen2.5-7B-Instruct" };
+        config.Validate();
+        Assert.Equal((8, 60.0, 4, 500), (config.MaxConcurrency, config.TimeoutSeconds, config.MaxRetries, config.InitialBackoffMs));
+    }
+
+    [Fact]
+    public void A_saved_config_loads_back_unchanged()
+    {
+        var config = new EndpointConfig { Model = "qwen72b", CacheDir = "cache", ApiKeyEnv = "JUDGE_KEY", TimeoutSeconds = 0.5 };
+        var path = Path.Combine(Path.GetTempPath(), $"cooper-endpoint-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            File.WriteAllText(path, ConfigLoader.ToYaml(config));
+            Assert.Equal(config, ConfigLoader.Load<EndpointConfig>(path));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_key_pasted_where_the_variable_name_belongs_is_rejected_without_echoing_it()
+    {
+        const string pasted = "sk-proj-abc123-secret";
+        var error = Assert.Throws<ConfigException>(() => new EndpointConfig { Model = "m", ApiKeyEnv = pasted }.Validate());
+        Assert.Contains("api_key_env", error.Message);
+        Assert.DoesNotContain(pasted, error.Message);
+    }
+
+    [Theory]
+    [InlineData("base_url", "localhost:8000")]
+    [InlineData("model", "")]
+    [InlineData("max_concurrency", "0")]
+    [InlineData("timeout_seconds", "0")]
+    [InlineData("max_retries", "-1")]
+    [InlineData("top_p", "0")]
+    public void Bad_values_name_the_key_to_change(string key, string value)
+    {
+        var config = new EndpointConfig { Model = "m" };
+        var error = Assert.Throws<ConfigException>(() => ConfigLoader.ApplyOverride(config, $"{key}={value}").Validate());
+        Assert.Contains(key, error.Message);
+    }
+}
