@@ -1,0 +1,78 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using Cooper.Modeling;
+
+namespace Cooper.Tests.Modeling;
+
+/// <summary>Tests that read DisposeScopeManager statistics or must not share the CPU with others.</summary>
+[CollectionDefinition("NonParallel", DisableParallelization = true)]
+public sealed class NonParallelCollection;
+
+/// <summary>Paths of the copied fixtures (tests/Cooper.Tests/Fixtures, copied next to the test assembly).</summary>
+internal static class ModelFixtures
+{
+    public static string Root => Path.Combine(AppContext.BaseDirectory, "Fixtures");
+
+    /// <summary>transformers 5.17's tiny random Qwen2ForCausalLM (vocab 512, 3 layers, GQA 4/2, tied).</summary>
+    public static string TinyQwen2 => Path.Combine(Root, "hf", "tiny-qwen2");
+
+    /// <summary>The same backbone as Qwen2ForSequenceClassification with one label.</summary>
+    public static string TinyQwen2Rm => Path.Combine(Root, "hf", "tiny-qwen2-rm");
+
+    public static JsonObject Reference(string modelDir) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(modelDir, "reference_outputs.json")))!;
+
+    private static readonly Lazy<string> s_qwenTokenizer = new(() =>
+    {
+        // The Qwen3 tokenizer is stored gzipped; unpack it once per test run into a private folder.
+        var dir = Path.Combine(Path.GetTempPath(), "cooper-tests-qwen-tokenizer-" + Environment.ProcessId);
+        Directory.CreateDirectory(dir);
+        var src = Path.Combine(Root, "qwen-tokenizer");
+        using (var gz = new GZipStream(File.OpenRead(Path.Combine(src, "tokenizer.json.gz")), CompressionMode.Decompress))
+        using (var dst = File.Create(Path.Combine(dir, "tokenizer.json")))
+            gz.CopyTo(dst);
+        File.Copy(Path.Combine(src, "tokenizer_config.json"), Path.Combine(dir, "tokenizer_config.json"), overwrite: true);
+        return dir;
+    });
+
+    /// <summary>A folder with the real Qwen3 tokenizer.json and tokenizer_config.json.</summary>
+    public static string QwenTokenizer => s_qwenTokenizer.Value;
+
+    /// <summary>Same shape and every element equal (bit-identical for floats other than NaN).</summary>
+    public static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape) || a.dtype != b.dtype) return false;
+        using var eq = a.eq(b);
+        using var all = eq.all();
+        return all.item<bool>();
+    }
+
+    /// <summary>A tiny random config for tests that need no HF weights.</summary>
+    public static ModelConfig Tiny(string modelType = "qwen2", bool tied = true, int vocab = 64) => new()
+    {
+        ModelType = modelType,
+        Architectures = [modelType == "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
+        VocabSize = vocab,
+        HiddenSize = 32,
+        IntermediateSize = 64,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        MaxPositionEmbeddings = 128,
+        TieWordEmbeddings = tied,
+        PadTokenId = 0,
+    };
+}
+
+/// <summary>A temporary folder removed on dispose.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cooper-test-" + Guid.NewGuid().ToString("N"));
+
+    public TempDir() => Directory.CreateDirectory(Path);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
