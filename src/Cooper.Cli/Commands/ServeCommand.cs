@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Cooper.Serving;
+
+namespace Cooper.Cli.Commands;
+
+/// <summary><c>cooper serve</c>: an OpenAI-compatible chat endpoint on 127.0.0.1 over one local model, until Ctrl+C.</summary>
+public static class ServeCommand
+{
+    public static Command Create(GlobalOptions g)
+    {
+        var model = new Option<string>("--model") { Description = "HF model folder (config.json, *.safetensors, tokenizer.json)", Required = true };
+        var port = new Option<int>("--port") { Description = "port on 127.0.0.1 (0 picks a free one)", DefaultValueFactory = _ => 8000 };
+        var name = new Option<string?>("--name") { Description = "model name clients send (default: the folder's name)" };
+        var format = new Option<PromptFormat>("--prompt-format")
+        {
+            Description = "auto (char models: plain, others: the tokenizer's chat format), chatml, llama3 or plain (Q: …\\nA: )",
+            DefaultValueFactory = _ => PromptFormat.Auto,
+        };
+        var maxTokens = new Option<int>("--default-max-tokens") { Description = "max_tokens when a request sets none", DefaultValueFactory = _ => new ServeOptions().DefaultMaxTokens };
+
+        var cmd = new Command("serve", "Serve a model at /v1/chat/completions and /v1/models (OpenAI-compatible, loopback only)");
+        cmd.Options.Add(model);
+        cmd.Options.Add(port);
+        cmd.Options.Add(name);
+        cmd.Options.Add(format);
+        cmd.Options.Add(maxTokens);
+        cmd.SetAction((pr, ct) => g.RunAsync(pr, async () =>
+        {
+            var device = g.InitTorch(pr);
+            var options = new ServeOptions
+            {
+                ModelDir = pr.GetValue(model)!,
+                Port = pr.GetValue(port),
+                Name = pr.GetValue(name),
+                PromptFormat = pr.GetValue(format),
+                DefaultMaxTokens = pr.GetValue(maxTokens),
+                Device = device,
+                Log = Console.WriteLine,
+            };
+            // The first Ctrl+C (or SIGTERM) stops gracefully: no new requests, the running generation finishes,
+            // the weights are freed. A second one kills the process as usual.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void OnSignal(PosixSignalContext c)
+            {
+                c.Cancel = !stop.IsCancellationRequested;
+                stop.Cancel();
+            }
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+            await using var server = await ModelServer.StartAsync(options, stop.Token);
+            Console.WriteLine($"serving '{server.ModelName}' at {server.Url}/v1 (prompt format {server.PromptFormat}, context {server.ContextLength}, {device.type})");
+            Console.WriteLine("Ctrl+C to stop");
+            try { await Task.Delay(Timeout.Infinite, stop.Token); }
+            catch (OperationCanceledException) { }
+            Console.WriteLine("stopping");
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+
+namespace Cooper.Serving;
+
+/// <summary>
+/// A request the server refuses, answered as OpenAI does: the HTTP status and
+/// <c>{"error": {"message", "type", "param", "code"}}</c>.
+/// </summary>
+public sealed class OpenAiError(int status, string type, string message, string? param = null, string? code = null)
+    : Exception(message)
+{
+    /// <summary>The HTTP status (400 bad request, 404 unknown model, 500 server error).</summary>
+    public int Status { get; } = status;
+
+    /// <summary>OpenAI's error type, e.g. <c>invalid_request_error</c>.</summary>
+    public string Type { get; } = type;
+
+    /// <summary>The request field at fault, if one is.</summary>
+    public string? Param { get; } = param;
+
+    /// <summary>A machine-readable code, e.g. <c>model_not_found</c>.</summary>
+    public string? Code { get; } = code;
+
+    /// <summary>400 <c>invalid_request_error</c>.</summary>
+    public static OpenAiError BadRequest(string message, string? param = null) => new(400, "invalid_request_error", message, param);
+
+    /// <summary>404 for a model this server does not serve (OpenAI's <c>model_not_found</c>).</summary>
+    public static OpenAiError ModelNotFound(string requested, string served) =>
+        new(404, "invalid_request_error", $"The model '{requested}' does not exist; this server serves '{served}'.", "model", "model_not_found");
+
+    /// <summary>500 <c>server_error</c>.</summary>
+    public static OpenAiError Internal(string message) => new(500, "server_error", message);
+
+    /// <summary>The response body.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["error"] = new JsonObject
+        {
+            ["message"] = Message,
+            ["type"] = Type,
+            ["param"] = Param,
+            ["code"] = Code,
+        },
+    };
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cooper.Modeling;
+using Cooper.Serving;
+using Cooper.Tokenizers;
+
+namespace Cooper.Tests.Serving;
+
+/// <summary>
+/// A tiny random Qwen2-shaped model with a character tokenizer, saved as an HF folder and served on a free
+/// loopback port for the whole collection (one load, one server).
+/// </summary>
+public sealed class ServedTinyModel : IAsyncLifetime
+{
+    /// <summary>The folder's name, hence the served model name.</summary>
+    public const string Name = "tiny-char";
+
+    /// <summary>Context length of the model (max_position_embeddings).</summary>
+    public const int Context = 128;
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "cooper-serve-test-" + Guid.NewGuid().ToString("N"));
+
+    public ModelServer Server { get; private set; } = null!;
+    public string ModelDir => Path.Combine(_root, Name);
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    public ConcurrentQueue<string> Log { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        var tokenizer = CharTokenizer.Create("0123456789+-*/=(). ?abcdefghijklmnopqrstuvwxyzQA:\n");
+        var config = new ModelConfig
+        {
+            ModelType = "qwen2",
+            Architectures = ["Qwen2ForCausalLM"],
+            VocabSize = tokenizer.VocabSize,
+            HiddenSize = 32,
+            IntermediateSize = 64,
+            NumHiddenLayers = 2,
+            NumAttentionHeads = 4,
+            NumKeyValueHeads = 2,
+            MaxPositionEmbeddings = Context,
+            PadTokenId = tokenizer.PadTokenId,
+        };
+        var dir = ModelDir;
+        using (var model = CausalLM.Create(config, seed: 1234)) model.SavePretrained(dir);
+        tokenizer.Save(dir);
+        Server = await ModelServer.StartAsync(new ServeOptions { ModelDir = dir, Port = 0, Log = Log.Enqueue });
+        Http.BaseAddress = new Uri(Server.Url);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Server.DisposeAsync();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>POSTs <paramref name="body"/> to /v1/chat/completions; returns the status and the parsed reply.</summary>
+    public async Task<(int Status, JsonObject Json)> ChatAsync(JsonObject body) => await PostRawAsync(body.ToJsonString());
+
+    /// <summary>POSTs raw text (possibly not JSON) to /v1/chat/completions.</summary>
+    public async Task<(int Status, JsonObject Json)> PostRawAsync(string body)
+    {
+        using var response = await Http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        var json = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return ((int)response.StatusCode, json!);
+    }
+
+    /// <summary>A one-question request.</summary>
+    public static JsonObject Question(string text = "what is 2+2?") => new()
+    {
+        ["model"] = Name,
+        ["messages"] = new JsonArray { new JsonObject { ["role"] = "user", ["content"] = text } },
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServedTinyModelCollection : ICollectionFixture<ServedTinyModel>
+{
+    public const string Name = "ServedTinyModel";
+}
