@@ -1,0 +1,84 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cooper.Rewards;
+
+/// <summary>What one pairwise reward-model update did.</summary>
+/// <param name="Loss">Eq. 6's loss over the valid pairs (0 when there were none).</param>
+/// <param name="GradNorm">Global gradient norm before clipping (NaN/∞ when the step was skipped for it; 0 with no valid pair).</param>
+/// <param name="Skipped">True when no optimiser step was taken: no valid pair, or a non-finite gradient norm.</param>
+public sealed record PairwiseStepResult(double Loss, double GradNorm, bool Skipped)
+{
+    /// <summary>Pairs that entered the loss.</summary>
+    public int ValidPairs { get; init; }
+
+    /// <summary>Mean s⁺ − s⁻ over the valid pairs before the update (the margin the step widens).</summary>
+    public double MeanMargin { get; init; }
+
+    /// <summary>Fraction of valid pairs already ordered correctly (s⁺ &gt; s⁻) before the update.</summary>
+    public double PairAccuracy { get; init; }
+}
+
+/// <summary>
+/// Cooper's stage-2 reward-model update (paper §3.2, Eq. 6): on each valid pair (a verifier-accepted
+/// rollout y⁺ and an assistant-written wrong rewrite y⁻ of it) minimise
+/// L = Σ_valid −log σ(r(x, a, y⁺) − r(x, a, y⁻)) / n_valid, then clip the gradient norm and step.
+/// </summary>
+public static class PairwiseUpdate
+{
+    /// <summary>
+    /// One optimiser step of the reward model on its pairs. Invalid pairs are not forwarded (they would
+    /// contribute nothing to Eq. 6). Gradients are accumulated over micro-batches of
+    /// <paramref name="microBatchPairs"/> pairs, each weighted by its share of the valid pairs, so the
+    /// gradient equals one full batch's. The step is skipped (gradients dropped, optimiser untouched)
+    /// when there is no valid pair or the gradient norm is not finite.
+    /// </summary>
+    /// <param name="positives">y⁺ inputs, one per pair.</param>
+    /// <param name="negatives">y⁻ inputs, aligned with <paramref name="positives"/>.</param>
+    /// <param name="valid">Validity mask, aligned with the pairs.</param>
+    /// <param name="maxGradNorm">Global gradient-norm clip (paper/verl 1.0).</param>
+    public static PairwiseStepResult Step(RewardModel rm, optim.Optimizer optimizer,
+        IReadOnlyList<RmInput> positives, IReadOnlyList<RmInput> negatives, IReadOnlyList<bool> valid,
+        double maxGradNorm = 1.0, int microBatchPairs = 16)
+    {
+        if (positives.Count != negatives.Count || positives.Count != valid.Count)
+            throw new ArgumentException($"pairs must align: {positives.Count} positives, {negatives.Count} negatives, {valid.Count} validity flags");
+        if (microBatchPairs < 1) throw new ArgumentException($"microBatchPairs must be ≥ 1, got {microBatchPairs}");
+        var idx = Enumerable.Range(0, valid.Count).Where(i => valid[i]).ToArray();
+        Training.Optimizers.ZeroGrad(optimizer);
+        if (idx.Length == 0) return new PairwiseStepResult(0, 0, Skipped: true);
+
+        double loss = 0, marginSum = 0;
+        int ordered = 0;
+        for (int start = 0; start < idx.Length; start += microBatchPairs)
+        {
+            var chunk = idx.Skip(start).Take(microBatchPairs).ToArray();
+            int p = chunk.Length;
+            using var scope = torch.NewDisposeScope();
+            // Positives and negatives in one forward: rows 0..p-1 are y⁺, rows p..2p-1 are y⁻.
+            var inputs = chunk.Select(i => positives[i]).Concat(chunk.Select(i => negatives[i])).ToList();
+            var s = rm.Logits(inputs).to(ScalarType.Float32);                    // (2p,)
+            var sPos = s.narrow(0, 0, p);                                         // (p,)
+            var sNeg = s.narrow(0, p, p);                                         // (p,)
+            var mask = torch.ones(p, ScalarType.Float32, s.device);              // (p,) all valid by construction
+            var part = RewardModelLoss.Pairwise(sPos, sNeg, mask) * ((double)p / idx.Length);
+            part.backward();
+            var margin = (sPos - sNeg).detach();                                  // (p,)
+            var host = torch.stack([part.detach(), margin.sum(), margin.gt(0).sum().to(ScalarType.Float32)]).cpu().data<float>().ToArray();
+            loss += host[0];
+            marginSum += host[1];
+            ordered += (int)host[2];
+        }
+
+        double norm = torch.nn.utils.clip_grad_norm_(rm.Model.parameters(), maxGradNorm);
+        bool skip = !double.IsFinite(norm);
+        if (!skip) optimizer.step();
+        Training.Optimizers.ZeroGrad(optimizer);
+        return new PairwiseStepResult(loss, norm, skip)
+        {
+            ValidPairs = idx.Length,
+            MeanMargin = marginSum / idx.Length,
+            PairAccuracy = (double)ordered / idx.Length,
+        };
+    }
+}

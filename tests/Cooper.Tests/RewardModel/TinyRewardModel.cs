@@ -1,0 +1,68 @@
+using Cooper.Annotation;
+using Cooper.Modeling;
+using Cooper.Rewards;
+using Cooper.Tokenizers;
+
+namespace Cooper.Tests.RewardModeling;
+
+/// <summary>A tiny char-level reward model (2 layers, hidden 32) for tests that need no downloaded weights.</summary>
+internal static class TinyRewardModel
+{
+    public const string Characters = "0123456789+-*/=.,:;!?()[]{}<>_\\#$% \nabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+    public static CharTokenizer Tokenizer() => CharTokenizer.Create(Characters);
+
+    /// <summary>A Qwen2-layout classifier config sized for <paramref name="tok"/>.</summary>
+    public static ModelConfig Config(ITokenizer tok) => new()
+    {
+        ModelType = "qwen2",
+        Architectures = ["Qwen2ForSequenceClassification"],
+        Labels = ["LABEL_0"],
+        VocabSize = tok.VocabSize,
+        HiddenSize = 32,
+        IntermediateSize = 64,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        MaxPositionEmbeddings = 512,
+        PadTokenId = tok.PadTokenId,
+    };
+
+    public static RewardModel Create(long seed = 0, int maxLength = 0)
+    {
+        var tok = Tokenizer();
+        return new RewardModel(SequenceClassifier.Create(Config(tok), seed), tok) { MaxLength = maxLength };
+    }
+
+    /// <summary>
+    /// A separable labelled set: <c>a+b</c> with a, b in 1..4; a correct completion boxes the sum (one
+    /// digit), a wrong one boxes sum + 10..12 (two digits), so the final answer equals the reference
+    /// exactly in the correct rows and a tiny model can tell them apart. Half the rows are correct.
+    /// </summary>
+    public static List<LabelledExample> SyntheticSet(int count, int offset = 0)
+    {
+        var rows = new List<LabelledExample>();
+        for (int i = 0; i < count; i++)
+        {
+            int k = i + offset, a = k % 4 + 1, b = k / 4 % 4 + 1, sum = a + b;
+            bool correct = i % 2 == 0;
+            int said = correct ? sum : sum + 10 + k % 3;
+            rows.Add(new LabelledExample($"{a}+{b}?", sum.ToString(), $"{a}+{b}={said}. \\boxed{{{said}}}", correct)
+            {
+                Id = $"syn-{k}",
+                DataSource = i % 3 == 0 ? "syn/a" : "syn/b",
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>A folder holding only config.json and tokenizer files: <c>rm train --init</c> starts from fresh weights.</summary>
+    public static string ConfigOnlyFolder(string dir)
+    {
+        var tok = Tokenizer();
+        Directory.CreateDirectory(dir);
+        Config(tok).Save(Path.Combine(dir, "config.json"));
+        tok.Save(dir);
+        return dir;
+    }
+}
