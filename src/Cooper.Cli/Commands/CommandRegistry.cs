@@ -7,6 +7,15 @@ public static class CommandRegistry
 {
     public static IEnumerable<Command> Extra(GlobalOptions g)
     {
-        yield break;
+        yield return DataCommands.Create(g);
+        yield return ServeCommand.Create(g);
+        yield return ModelCommands.Create(g);
+        yield return RewardModelCommands.Create(g);
+        yield return AnnotateCommand.Create(g);
+        yield return VerifyCommand.Create(g);
+        yield return SftCommand.Create(g);
+        yield return EvalCommand.Create(g);
+        yield return TrainCommand.Create(g);
+        yield return ExperimentCommand.Create(g);
     }
 }

@@ -11,6 +11,9 @@ public sealed class HackingMonitor(int window = 10, double minSlope = 0.002)
 {
     private readonly List<(double Reward, double Accuracy)> _history = [];
 
+    /// <summary>(reward, accuracy) per step seen, oldest first.</summary>
+    public IReadOnlyList<(double Reward, double Accuracy)> History => _history;
+
     /// <summary>Steps seen so far.</summary>
     public int Count => _history.Count;
 

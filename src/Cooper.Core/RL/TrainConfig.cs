@@ -103,6 +103,14 @@ public sealed record TrainConfig : IValidatable
     public string? Data { get; init; }
     /// <summary>Validation data file; null = the embedded task's validation split.</summary>
     public string? ValData { get; init; }
+    /// <summary>Test data file for the final evaluation; null = the embedded task's test split.</summary>
+    public string? TestData { get; init; }
+    /// <summary>Test problems evaluated once at the end (first N); 0 = no final test evaluation.</summary>
+    public int TestPrompts { get; init; }
+    /// <summary>Samples per test problem (paper: 8).</summary>
+    public int TestSamples { get; init; } = 8;
+    /// <summary>Held-out labelled completions (JSONL: question, reference|answer, completion, label|gold_correct) for the RM's accuracy during training.</summary>
+    public string? RmValData { get; init; }
     /// <summary>Seed of the embedded task's splits.</summary>
     public int DataSeed { get; init; } = 1234;
     /// <summary>Prompt formatting.</summary>

@@ -15,7 +15,7 @@ public sealed class ProgressReporter : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _interactive;
     private readonly TimeSpan _plainEvery;
-    private TimeSpan _lastPlain = TimeSpan.MinValue;
+    private TimeSpan? _lastPlain;
     private long _done;
     private long _startDone;
     private string _status = "";
@@ -34,7 +34,7 @@ public sealed class ProgressReporter : IDisposable
     public double Rate => (_done - _startDone) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
 
     /// <summary>Estimated time to finish at the current rate.</summary>
-    public TimeSpan Eta => Rate <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((_total - _done) / Rate);
+    public TimeSpan Eta => Rate <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(1e7, (_total - _done) / Rate));
 
     /// <summary>Marks progress and an optional short status (e.g. the latest loss).</summary>
     public void Report(long done, string? status = null)
@@ -46,7 +46,7 @@ public sealed class ProgressReporter : IDisposable
         {
             Console.Write("\r" + line.PadRight(Math.Min(Console.BufferWidth > 0 ? Console.BufferWidth - 1 : 120, 160)));
         }
-        else if (_done >= _total || _clock.Elapsed - _lastPlain >= _plainEvery)
+        else if (_done >= _total || _lastPlain is null || _clock.Elapsed - _lastPlain.Value >= _plainEvery)
         {
             _lastPlain = _clock.Elapsed;
             Console.WriteLine(line);

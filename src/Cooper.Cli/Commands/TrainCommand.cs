@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Cooper.Configuration;
+using Cooper.RL;
+using Cooper.Runs;
+
+namespace Cooper.Cli.Commands;
+
+/// <summary><c>cooper train --config FILE --reward rule|rm|cooper [--set k=v …] [--resume]</c>.</summary>
+public static class TrainCommand
+{
+    public static Command Create(GlobalOptions g)
+    {
+        var config = new Option<string?>("--config") { Description = "YAML/JSON config (TrainConfig); defaults apply without one" };
+        var reward = new Option<RewardMode?>("--reward") { Description = "rule | rm | cooper (overrides the config's reward)" };
+        var set = new Option<string[]>("--set") { Description = "key=value override (repeatable), e.g. --set grpo.learning_rate=1e-5", AllowMultipleArgumentsPerToken = false };
+        var resume = new Option<bool>("--resume") { Description = "continue the run folder's latest checkpoint" };
+        var cmd = new Command("train", "GRPO on the policy with a rule, static reward-model or Cooper (co-trained) reward");
+        cmd.Options.Add(config);
+        cmd.Options.Add(reward);
+        cmd.Options.Add(set);
+        cmd.Options.Add(resume);
+        cmd.SetAction(pr => g.Run(pr, () =>
+        {
+            var overrides = (pr.GetValue(set) ?? []).ToList();
+            if (pr.GetValue(reward) is { } r) overrides.Add($"reward={r}");
+            if (pr.GetValue(g.Seed) is { } s) overrides.Add($"seed={s}");
+            var cfg = ConfigLoader.Load<TrainConfig>(pr.GetValue(config), overrides);
+            var device = g.InitTorch(pr);
+            var run = RunFolder.Create(cfg.Out, cfg.Name ?? $"train-{cfg.Reward.ToString().ToLowerInvariant()}-s{cfg.Seed}", "train");
+            var inputs = TrainerSetup.Inputs(cfg, msg => Console.Error.WriteLine("warning: " + msg));
+            using var trainer = new GrpoTrainer(cfg, inputs, run, device, pr.GetValue(resume));
+            Console.WriteLine($"run folder: {run.Path}");
+            trainer.Train();
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cooper.Configuration;
+using Cooper.Data;
+using Cooper.Data.Embedded;
+using Cooper.Evaluation;
+using Cooper.Generation;
+using Cooper.Modeling;
+using Cooper.RL;
+using Cooper.Runs;
+using Cooper.Tokenizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cooper.Experiments;
+
+/// <summary>
+/// <c>cooper experiment</c>: the paper's comparison (rule reward vs static reward model vs Cooper) on
+/// the shipped starting policy and reward model, same seeds and budget for every mode.
+/// </summary>
+public sealed record ExperimentConfig : IValidatable
+{
+    /// <summary>Output folder (report, plots, one run folder per mode and seed under <c>runs/</c>).</summary>
+    public string Out { get; init; } = "runs/experiment";
+    /// <summary>Seeds; each mode runs once per seed.</summary>
+    public long[] Seeds { get; init; } = [1];
+    /// <summary>RL steps per run.</summary>
+    public int Steps { get; init; } = 40;
+    /// <summary>Modes, in run order.</summary>
+    public RewardMode[] Modes { get; init; } = [RewardMode.Rule, RewardMode.Rm, RewardMode.Cooper];
+    /// <summary>Test problems for the final table (first N of the embedded test split).</summary>
+    public int TestPrompts { get; init; } = 200;
+    /// <summary>Samples per test problem (paper 8).</summary>
+    public int TestSamples { get; init; } = 8;
+    /// <summary>The settings every run shares (policy, reward model, GRPO, Cooper); steps/seed/reward/out are set per run.</summary>
+    public TrainConfig Train { get; init; } = new();
+
+    /// <summary>A CI-sized variant: a few steps, a handful of prompts.</summary>
+    public ExperimentConfig Quick() => this with
+    {
+        Steps = 3,
+        TestPrompts = 8,
+        TestSamples = 2,
+        Train = Train with
+        {
+            ValEvery = 3, ValPrompts = 8, ValSamples = 2, CheckpointEvery = 0,
+            Grpo = Train.Grpo with { PromptsPerStep = 2, RolloutsPerPrompt = 4 },
+        },
+    };
+
+    /// <inheritdoc />
+    public void Validate()
+    {
+        if (Seeds.Length == 0) throw new ConfigException("seeds must name at least one seed");
+        if (Steps < 1) throw new ConfigException($"steps must be ≥ 1 (got {Steps})");
+        if (Modes.Length == 0) throw new ConfigException("modes must name at least one of rule, rm, cooper");
+        if (TestPrompts < 1) throw new ConfigException($"test_prompts must be ≥ 1 (got {TestPrompts})");
+        (Train with { Steps = Steps }).Validate();
+    }
+}
+
+/// <summary>Runs an <see cref="ExperimentConfig"/> and writes the report.</summary>
+public static class ExperimentRunner
+{
+    /// <summary>Runs every (seed, mode), evaluates the start policy once, writes report.json/report.md/plots into <see cref="ExperimentConfig.Out"/>.</summary>
+    public static JsonObject Run(ExperimentConfig cfg, Device device, Action<string>? log = null)
+    {
+        cfg.Validate();
+        log ??= Console.WriteLine;
+        var total = Stopwatch.StartNew();
+        Directory.CreateDirectory(cfg.Out);
+        AtomicFile.WriteAllText(Path.Combine(cfg.Out, "experiment.yaml"), ConfigLoader.ToYaml(cfg));
+        var baseTrain = cfg.Train with { Steps = cfg.Steps, TestPrompts = cfg.TestPrompts, TestSamples = cfg.TestSamples, Out = Path.Combine(cfg.Out, "runs") };
+        var inputs = TrainerSetup.Inputs(baseTrain, m => log("warning: " + m));
+
+        // The starting policy's test accuracy, once (every mode starts from it).
+        log($"evaluating the starting policy on {inputs.Test.Count} test problems × {cfg.TestSamples} samples");
+        var start = EvaluateStart(baseTrain, inputs, device);
+
+        var runs = new List<ModeRun>();
+        int totalRuns = cfg.Seeds.Length * cfg.Modes.Length, done = 0;
+        foreach (var seed in cfg.Seeds)
+            foreach (var mode in cfg.Modes)
+            {
+                string name = $"{mode.ToString().ToLowerInvariant()}-s{seed}";
+                var tc = baseTrain with { Reward = mode, Seed = seed, Name = name };
+                var folder = RunFolder.Open(Path.Combine(tc.Out, name));
+                if (File.Exists(folder.MetricsFile)) File.Delete(folder.MetricsFile);
+                var hackFile = Path.Combine(folder.Path, "hack_examples.jsonl");
+                if (File.Exists(hackFile)) File.Delete(hackFile);
+                var clock = Stopwatch.StartNew();
+                using (var trainer = new GrpoTrainer(tc, inputs, folder, device))
+                {
+                    int runIndex = ++done;
+                    trainer.OnStep = (step, m) =>
+                    {
+                        double elapsed = total.Elapsed.TotalSeconds;
+                        double fraction = ((runIndex - 1) + step / (double)tc.Steps) / totalRuns;
+                        double eta = fraction <= 0 ? 0 : elapsed / fraction - elapsed;
+                        log(string.Create(CultureInfo.InvariantCulture,
+                            $"[{runIndex}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
+                            $"{m["time/step_s"]:0.0}s/step ETA {TimeSpan.FromSeconds(eta):mm\\:ss}"));
+                    };
+                    trainer.Train();
+                }
+                runs.Add(new ModeRun(mode.ToString().ToLowerInvariant(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
+            }
+
+        var settings = new JsonObject
+        {
+            ["total_seconds"] = total.Elapsed.TotalSeconds,
+            ["threads"] = torch.get_num_threads(),
+            ["device"] = device.ToString(),
+            ["prompts_per_step"] = cfg.Train.Grpo.PromptsPerStep,
+            ["rollouts_per_prompt"] = cfg.Train.Grpo.RolloutsPerPrompt,
+            ["learning_rate"] = cfg.Train.Grpo.LearningRate,
+            ["rm_learning_rate"] = cfg.Train.Cooper.LearningRate,
+            ["test_prompts"] = cfg.TestPrompts,
+            ["test_samples"] = cfg.TestSamples,
+        };
+        string what = $"Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; modes {string.Join(", ", cfg.Modes.Select(m => m.ToString().ToLowerInvariant()))}; " +
+                      $"{cfg.Steps} GRPO steps × {cfg.Train.Grpo.PromptsPerStep} prompts × {cfg.Train.Grpo.RolloutsPerPrompt} rollouts, policy lr {cfg.Train.Grpo.LearningRate}, " +
+                      $"Cooper RM lr {cfg.Train.Cooper.LearningRate}; validation every {cfg.Train.ValEvery} steps on {cfg.Train.ValPrompts} prompts × {cfg.Train.ValSamples} samples; " +
+                      $"test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples (T {cfg.Train.ValTemperature}, top-p {cfg.Train.ValTopP}). " +
+                      $"Wall time {total.Elapsed.TotalMinutes:0.0} min on {torch.get_num_threads()} threads ({device}).";
+        ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
+        return ExperimentReport.BuildJson(runs, cfg.Steps, start, settings);
+    }
+
+    private static Dictionary<string, double> EvaluateStart(TrainConfig cfg, TrainerInputs inputs, Device device)
+    {
+        using var policy = CausalLM.FromPretrained(cfg.Policy, device);
+        policy.eval();
+        var tokenizer = TokenizerLoader.Load(cfg.Policy);
+        var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), inputs.Test, p => GrpoTrainer.PromptFor(cfg.PromptStyle, tokenizer, p),
+            inputs.TestSamples, cfg.ValTemperature, cfg.ValTopP, cfg.Grpo.MaxNewTokens, seed: 777_000_003);
+        return r.ToMetrics("test");
+    }
+
+    private static List<HackExample> ReadHacks(string path)
+    {
+        if (!File.Exists(path)) return [];
+        var list = new List<HackExample>();
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            using var d = JsonDocument.Parse(line);
+            var o = d.RootElement;
+            list.Add(new HackExample(o.GetProperty("step").GetInt64(), o.GetProperty("question").GetString()!, o.GetProperty("reference").GetString()!,
+                o.GetProperty("completion").GetString()!, o.GetProperty("rm_score").GetDouble()));
+        }
+        return list;
+    }
+}

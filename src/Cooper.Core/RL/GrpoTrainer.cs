@@ -1,0 +1,433 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Cooper.Annotation;
+using Cooper.Data;
+using Cooper.Data.Embedded;
+using Cooper.Evaluation;
+using Cooper.Generation;
+using Cooper.Modeling;
+using Cooper.Rewards;
+using Cooper.Rewards.Negatives;
+using Cooper.Runs;
+using Cooper.Tokenizers;
+using Cooper.Training;
+using Cooper.Verify;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cooper.RL;
+
+/// <summary>Everything a run needs that is not a plain setting: data, models, the assistant.</summary>
+public sealed class TrainerInputs
+{
+    public required IReadOnlyList<MathProblem> Train { get; init; }
+    public required IReadOnlyList<MathProblem> Validation { get; init; }
+    /// <summary>Held-out test problems evaluated once at the end (empty = skip).</summary>
+    public IReadOnlyList<MathProblem> Test { get; init; } = [];
+    /// <summary>Held-out labelled completions for the RM's accuracy (empty = skip).</summary>
+    public IReadOnlyList<LabelledExample> RmValidation { get; init; } = [];
+    /// <summary>Cooper's assistant; null = <see cref="EmbeddedRewriter"/>.</summary>
+    public INegativeWriter? Assistant { get; init; }
+    /// <summary>Test sampling: samples per problem (paper: 8).</summary>
+    public int TestSamples { get; init; } = 8;
+}
+
+/// <summary>
+/// GRPO with three reward modes — rule verifier, static reward model, and Cooper (the reward model
+/// co-optimised every step). One step reads top to bottom:
+/// <list type="number">
+/// <item>rollouts: n samples for each of the step's prompts (T 1.0, top-p 1.0);</item>
+/// <item>verification: the rule verifier judges every rollout (always; it is the ground truth we monitor);</item>
+/// <item>rewards: the verifier's 0/1 (<c>rule</c>) or the reward model's P(correct) (<c>rm</c>, <c>cooper</c>);</item>
+/// <item>advantages: group-relative (GRPO) per prompt;</item>
+/// <item>Cooper stage 2 (<c>cooper</c> only): pairs from this step's rollouts (verified positive,
+/// assistant-written negative) and one pairwise update of the reward model, before the policy update,
+/// so the next step is scored by the updated model;</item>
+/// <item>the policy update (<see cref="PolicyUpdate"/>);</item>
+/// <item>metrics, validation, the hacking alarm, checkpoints.</item>
+/// </list>
+/// Departures from verl are in <see cref="GrpoConfig"/>'s docs. Randomness: every sampling seed is
+/// derived from (run seed, step), and the data order from (run seed, epoch), so a resumed run repeats
+/// an uninterrupted one exactly on CPU.
+/// </summary>
+public sealed class GrpoTrainer : IDisposable
+{
+    private readonly TrainConfig _cfg;
+    private readonly TrainerInputs _inputs;
+    private readonly Device _device;
+    private readonly CausalLM _policy;
+    private readonly CausalLM? _reference;
+    private readonly ITokenizer _tokenizer;
+    private readonly RewardModel? _rm;
+    private readonly TorchSharp.Modules.AdamW _policyOptim;
+    private readonly TorchSharp.Modules.AdamW? _rmOptim;
+    private readonly LrSchedule _schedule;
+    private readonly INegativeWriter _assistant;
+    private readonly HackingMonitor _monitor;
+    private readonly RunFolder _run;
+    private readonly int _padId;
+    private int _step;
+
+    /// <summary>The run folder.</summary>
+    public RunFolder Run => _run;
+    /// <summary>Steps completed.</summary>
+    public int Step => _step;
+    /// <summary>The policy being trained.</summary>
+    public CausalLM Policy => _policy;
+    /// <summary>The reward model (null in <c>rule</c> mode).</summary>
+    public RewardModel? RewardModel => _rm;
+    /// <summary>The frozen reference policy (null when the KL coefficient is 0).</summary>
+    public CausalLM? Reference => _reference;
+
+    /// <summary>Called after each step with (step, metrics).</summary>
+    public Action<int, IReadOnlyDictionary<string, double>>? OnStep { get; set; }
+
+    /// <summary>Sets up a run in <paramref name="run"/>, resuming from its latest checkpoint when there is one and <paramref name="resume"/> is set.</summary>
+    public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false)
+    {
+        cfg.Validate();
+        _cfg = cfg;
+        _inputs = inputs;
+        _run = run;
+        _device = device;
+        _monitor = new HackingMonitor(cfg.AlarmWindow);
+        var latest = resume ? Checkpoints.Latest(run.Checkpoints) : null;
+
+        _tokenizer = TokenizerLoader.Load(cfg.Policy);
+        _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
+        _policy = CausalLM.FromPretrained(latest is null ? cfg.Policy : Path.Combine(latest, "policy"), device);
+        if (cfg.Grpo.KlCoef != 0)
+        {
+            _reference = CausalLM.FromPretrained(cfg.Policy, device);
+            _reference.eval();
+            foreach (var p in _reference.parameters()) p.requires_grad = false;
+        }
+        _policyOptim = optim.AdamW(_policy.parameters(), cfg.Grpo.LearningRate, weight_decay: cfg.Grpo.WeightDecay);
+        _schedule = new LrSchedule(ScheduleKind.WarmupConstant, cfg.Grpo.LearningRate, cfg.Grpo.WarmupSteps, cfg.Steps);
+
+        if (cfg.Reward != RewardMode.Rule)
+        {
+            _rm = RewardModel.Load(latest is not null && cfg.Reward == RewardMode.Cooper ? Path.Combine(latest, "reward") : cfg.RewardModel!, device);
+            if (cfg.Reward == RewardMode.Cooper)
+                _rmOptim = optim.AdamW(_rm.Model.parameters(), cfg.Cooper.LearningRate, weight_decay: cfg.Cooper.WeightDecay);
+            else
+                foreach (var p in _rm.Model.parameters()) p.requires_grad = false;
+        }
+        _assistant = inputs.Assistant ?? new EmbeddedRewriter();
+
+        if (latest is not null)
+        {
+            _policyOptim.load_state_dict(Path.Combine(latest, "policy_optim.bin"));
+            if (_rmOptim is not null) _rmOptim.load_state_dict(Path.Combine(latest, "reward_optim.bin"));
+            var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(latest, "trainer_state.json")))!;
+            _step = state.Step;
+            foreach (var h in state.MonitorHistory) _monitor.Add(h[0], h[1]);
+            TruncateMetrics(run.MetricsFile, _step);
+        }
+        run.SaveConfig(cfg);
+    }
+
+    /// <summary>Runs until <see cref="TrainConfig.Steps"/> (or <see cref="TrainConfig.StopAfter"/>) steps are done.</summary>
+    public void Train(CancellationToken ct = default)
+    {
+        using var metrics = new MetricsWriter(_run.MetricsFile);
+        using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"));
+        using var progress = new ProgressReporter($"train:{_cfg.Reward.ToString().ToLowerInvariant()}", _cfg.Steps, _step);
+        if (_step == 0 && _cfg.ValEvery > 0)
+        {
+            var v0 = Validate();
+            metrics.Write(0, v0);
+            tb.Write(0, v0);
+        }
+        int stopAt = _cfg.StopAfter > 0 ? Math.Min(_cfg.Steps, _cfg.StopAfter) : _cfg.Steps;
+        while (_step < stopAt)
+        {
+            ct.ThrowIfCancellationRequested();
+            var m = TrainStep(_step);
+            _step++;
+            if (_cfg.ValEvery > 0 && (_step % _cfg.ValEvery == 0 || _step == _cfg.Steps))
+                foreach (var (k, v) in Validate()) m[k] = v;
+            metrics.Write(_step, m);
+            tb.Write(_step, m);
+            OnStep?.Invoke(_step, m);
+            progress.Report(_step, $"reward={m["train/reward_mean"]:0.000} acc={m["train/verified_accuracy"]:0.000}{(m.GetValueOrDefault("alarm/hacking") > 0 ? " HACKING?" : "")}");
+            if ((_cfg.CheckpointEvery > 0 && _step % _cfg.CheckpointEvery == 0) || _step == _cfg.Steps)
+                SaveCheckpoint();
+        }
+        if (_step == _cfg.Steps && _inputs.Test.Count > 0)
+        {
+            var test = Evaluate(_inputs.Test, _inputs.TestSamples, seed: 777_000_003);
+            var tm = test.ToMetrics("test");
+            metrics.Write(_step, tm);
+            WriteSamples(Path.Combine(_run.Path, "test_samples.jsonl"), _inputs.Test, test);
+        }
+    }
+
+    /// <summary>One RL step; returns its metrics.</summary>
+    public Dictionary<string, double> TrainStep(int step)
+    {
+        var m = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+        var problems = BatchProblems(step);
+        int n = _cfg.Grpo.RolloutsPerPrompt;
+
+        // 1. rollouts
+        _policy.eval();
+        var engine = new RolloutEngine(_policy, _tokenizer);
+        var prompts = problems.Select(PromptText).ToList();
+        var samples = engine.Generate(prompts, new SamplingParams
+        {
+            Temperature = _cfg.Grpo.Temperature, TopP = _cfg.Grpo.TopP, MaxNewTokens = _cfg.Grpo.MaxNewTokens, N = n,
+            Seed = (long)(SplitMix64.Derive((ulong)_cfg.Seed, 0x5EED, (ulong)step) & 0x7FFFFFFFFFFFFFFF),
+        });
+        double tRollout = clock.Elapsed.TotalSeconds;
+        long generated = samples.Sum(s => (long)s.TokenIds.Length);
+
+        // 2. verification (always) and 3. rewards
+        clock.Restart();
+        var verified = new bool[samples.Count];
+        Parallel.For(0, samples.Count, i => verified[i] = MathVerifier.Score(samples[i].Text, problems[samples[i].PromptIndex].ReferenceAnswer));
+        float[]? rmScores = null;
+        if (_rm is not null)
+            rmScores = _rm.Scores(samples.Select(s => new RmInput(problems[s.PromptIndex].Question, problems[s.PromptIndex].ReferenceAnswer, s.Text)).ToList());
+        var rewards = samples.Select((s, i) => _cfg.Reward == RewardMode.Rule ? (verified[i] ? 1.0 : 0.0) : rmScores![i]).ToArray();
+        double tScore = clock.Elapsed.TotalSeconds;
+
+        // 4. advantages
+        var groups = samples.Select(s => s.PromptIndex).ToArray();
+        var adv = Advantages.GroupRelative(rewards, groups, _cfg.Grpo.NormalizeAdvantageByStd);
+        var zeroStd = groups.Distinct().Where(g => Advantages.IsZeroStdGroup(Enumerable.Range(0, samples.Count).Where(i => groups[i] == g).Select(i => rewards[i]))).ToHashSet();
+
+        // 5. Cooper stage 2: the reward model learns from this step's rollouts before the policy moves.
+        clock.Restart();
+        if (_cfg.Reward == RewardMode.Cooper)
+            foreach (var (k, v) in CooperUpdate(step, problems, samples, verified, rmScores!)) m[k] = v;
+        double tRm = clock.Elapsed.TotalSeconds;
+
+        // 6. policy update
+        clock.Restart();
+        double lr = _schedule.At(step);
+        foreach (var g in _policyOptim.ParamGroups) g.LearningRate = lr;
+        var promptIds = prompts.Select(_tokenizer.Encode).ToList();
+        var seqs = new List<PolicySequence>();
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var s = samples[i];
+            if (_cfg.Grpo.DynamicSampling && zeroStd.Contains(s.PromptIndex)) continue;
+            if (s.TokenIds.Length == 0) continue;
+            double w = _cfg.Grpo.MaskTruncated && s.FinishReason == FinishReason.Length ? 0.0 : 1.0;
+            seqs.Add(new PolicySequence(promptIds[s.PromptIndex], s.TokenIds, adv[i], w));
+        }
+        var u = PolicyUpdate.Run(_policy, _reference, _policyOptim, seqs, _cfg.Grpo, _padId, (long)SplitMix64.Derive((ulong)_cfg.Seed, 0xB0B, (ulong)step));
+        double tPolicy = clock.Elapsed.TotalSeconds;
+
+        // 7. metrics
+        double rewardMean = rewards.Average(), acc = verified.Count(v => v) / (double)verified.Length;
+        m["train/reward_mean"] = rewardMean;
+        m["train/reward_std"] = Std(rewards);
+        m["train/verified_accuracy"] = acc;
+        m["train/hacking_gap"] = rewardMean - acc;
+        if (rmScores is not null)
+            m["train/rm_agreement"] = Enumerable.Range(0, samples.Count).Count(i => (rmScores[i] >= 0.5f) == verified[i]) / (double)samples.Count;
+        m["train/response_length"] = samples.Average(s => (double)s.TokenIds.Length);
+        m["train/truncated_frac"] = samples.Count(s => s.FinishReason == FinishReason.Length) / (double)samples.Count;
+        m["train/zero_std_frac"] = zeroStd.Count / (double)problems.Count;
+        m["policy/loss"] = u.Loss;
+        m["policy/pg_loss"] = u.PgLoss;
+        m["policy/kl"] = u.Kl;
+        m["policy/clip_frac"] = u.ClipFraction;
+        m["policy/clip_frac_lower"] = u.ClipFractionLower;
+        m["policy/approx_kl"] = u.ApproxKl;
+        m["policy/entropy"] = u.Entropy;
+        m["policy/grad_norm"] = u.GradNorm;
+        m["policy/lr"] = lr;
+        m["time/rollout_s"] = tRollout;
+        m["time/scoring_s"] = tScore;
+        m["time/rm_update_s"] = tRm;
+        m["time/policy_update_s"] = tPolicy;
+        m["time/step_s"] = tRollout + tScore + tRm + tPolicy;
+        m["perf/rollout_tokens_per_s"] = generated / Math.Max(1e-9, tRollout);
+        bool alarm = _monitor.Add(rewardMean, acc);
+        m["alarm/hacking"] = alarm ? 1 : 0;
+        if (alarm && _monitor.Count == _cfg.AlarmWindow || alarm && step % _cfg.AlarmWindow == 0)
+            Console.Error.WriteLine($"warning: step {step + 1}: reward rising ({_monitor.RewardSlope:+0.000}/step) while verified accuracy falls ({_monitor.AccuracySlope:0.000}/step): the reward may be hacked");
+        if (_cfg.Reward == RewardMode.Rm && rmScores is not null)
+            RecordHackExamples(step, problems, samples, verified, rmScores);
+        return m;
+    }
+
+    private Dictionary<string, double> CooperUpdate(int step, IReadOnlyList<MathProblem> problems, IReadOnlyList<RolloutSample> samples, bool[] verified, float[] rmScores)
+    {
+        var groups = samples.Select((s, i) => new PairRollout(s.PromptIndex, problems[s.PromptIndex].Question, problems[s.PromptIndex].ReferenceAnswer, s.Text, verified[i]))
+            .GroupBy(r => r.PromptIndex).OrderBy(g => g.Key).Select(g => (IReadOnlyList<PairRollout>)g.ToList()).ToList();
+        var pairs = PairBuilder.BuildAsync(groups, MathVerifier.Score, _assistant, SplitMix64.Derive((ulong)_cfg.Seed, 0xC00, (ulong)step),
+            _cfg.Cooper.MaxNegativeAttempts).GetAwaiter().GetResult().ToList();
+        if (_cfg.Cooper.HardNegatives)
+        {
+            // Beyond the paper: the verifier-rejected rollout the RM likes most, paired with the same positive.
+            foreach (var p in pairs.Where(p => p.Positive is not null).ToList())
+            {
+                int best = -1;
+                for (int i = 0; i < samples.Count; i++)
+                    if (samples[i].PromptIndex == p.PromptIndex && !verified[i] && (best < 0 || rmScores[i] > rmScores[best])) best = i;
+                if (best >= 0 && rmScores[best] >= 0.5f)
+                    pairs.Add(p with { Negative = samples[best].Text, Status = PairStatus.Valid });
+            }
+        }
+        var m = new Dictionary<string, double>
+        {
+            ["cooper/pairs"] = pairs.Count,
+            ["cooper/valid_pair_rate"] = pairs.Count == 0 ? 0 : pairs.Count(p => p.IsValid) / (double)pairs.Count,
+            ["cooper/no_positive"] = pairs.Count(p => p.Status == PairStatus.NoPositive),
+            ["cooper/writer_failed"] = pairs.Count(p => p.Status == PairStatus.WriterFailed),
+            ["cooper/negative_equivalent"] = pairs.Count(p => p.Status == PairStatus.NegativeEquivalent),
+        };
+        var valid = pairs.Where(p => p.IsValid).ToList();
+        if (valid.Count == 0)
+        {
+            m["cooper/rm_loss"] = double.NaN;
+            m["cooper/rm_skipped"] = 1;
+            return m;
+        }
+        foreach (var g in _rmOptim!.ParamGroups) g.LearningRate = _cfg.Cooper.LearningRate;
+        var pos = valid.Select(p => new RmInput(p.Question, p.Reference, p.Positive!)).ToList();
+        var neg = valid.Select(p => new RmInput(p.Question, p.Reference, p.Negative!)).ToList();
+        var r = PairwiseUpdate.Step(_rm!, _rmOptim, pos, neg, Enumerable.Repeat(true, valid.Count).ToList(), _cfg.Cooper.MaxGradNorm);
+        m["cooper/rm_loss"] = r.Loss;
+        m["cooper/rm_grad_norm"] = r.GradNorm;
+        m["cooper/rm_skipped"] = r.Skipped ? 1 : 0;
+        return m;
+    }
+
+    /// <summary>Validation: mean@k verified accuracy and the RM's accuracy on held-out labelled completions.</summary>
+    public Dictionary<string, double> Validate()
+    {
+        var probs = _inputs.Validation.Take(_cfg.ValPrompts).ToList();
+        var m = new Dictionary<string, double>();
+        if (probs.Count > 0)
+            m["val/accuracy"] = Evaluate(probs, _cfg.ValSamples, seed: 424_242).Accuracy;
+        if (_rm is not null && _inputs.RmValidation.Count > 0)
+        {
+            var rows = _inputs.RmValidation;
+            var scores = _rm.Scores(rows.Select(r => new RmInput(r.Question, r.Reference, r.Completion)).ToList());
+            m["val/rm_accuracy"] = ClassificationMetrics.Accuracy(scores.Select(x => (double)x).ToList(), rows.Select(r => r.Label).ToList());
+        }
+        return m;
+    }
+
+    private EvalResult Evaluate(IReadOnlyList<MathProblem> problems, int samples, long seed)
+    {
+        _policy.eval();
+        return PolicyEvaluator.Evaluate(new RolloutEngine(_policy, _tokenizer), problems, PromptText, samples,
+            _cfg.ValTemperature, _cfg.ValTopP, _cfg.Grpo.MaxNewTokens, seed);
+    }
+
+    /// <summary>The policy's prompt for a problem.</summary>
+    public string PromptText(MathProblem p) => PromptFor(_cfg.PromptStyle, _tokenizer, p);
+
+    /// <summary>The prompt for <paramref name="p"/> in <paramref name="style"/>.</summary>
+    public static string PromptFor(PromptStyle style, ITokenizer tokenizer, MathProblem p) => style switch
+    {
+        PromptStyle.Plain => ChatPrompt.ForCharModel(p.Question),
+        PromptStyle.Chat => (ChatTemplate.For(tokenizer) ?? ChatTemplate.ChatML).Format(
+            [Tokenizers.ChatMessage.System(ChatPrompt.Instruction), Tokenizers.ChatMessage.User(p.Question)], addGenerationPrompt: true),
+        _ => throw new ArgumentOutOfRangeException(nameof(style), style, null),
+    };
+
+    /// <summary>The step's prompts: a fixed shuffle of the training set per epoch, read in order.</summary>
+    public IReadOnlyList<MathProblem> BatchProblems(int step)
+    {
+        var train = _inputs.Train;
+        var result = new List<MathProblem>(_cfg.Grpo.PromptsPerStep);
+        for (int j = 0; j < _cfg.Grpo.PromptsPerStep; j++)
+        {
+            long index = (long)step * _cfg.Grpo.PromptsPerStep + j;
+            long epoch = index / train.Count;
+            var perm = Permutation(train.Count, SplitMix64.Derive((ulong)_cfg.Seed, 0xDA7A, (ulong)epoch));
+            result.Add(train[perm[(int)(index % train.Count)]]);
+        }
+        return result;
+    }
+
+    private readonly Dictionary<ulong, int[]> _perms = [];
+    private int[] Permutation(int count, ulong seed)
+    {
+        if (_perms.TryGetValue(seed, out var p)) return p;
+        p = Enumerable.Range(0, count).ToArray();
+        var rng = new SplitMix64(seed);
+        for (int i = count - 1; i > 0; i--) { int j = (int)(rng.NextUInt64() % (ulong)(i + 1)); (p[i], p[j]) = (p[j], p[i]); }
+        _perms[seed] = p;
+        return p;
+    }
+
+    private void RecordHackExamples(int step, IReadOnlyList<MathProblem> problems, IReadOnlyList<RolloutSample> samples, bool[] verified, float[] rm)
+    {
+        if (step < _cfg.Steps * 3 / 4) return;
+        using var w = new StreamWriter(Path.Combine(_run.Path, "hack_examples.jsonl"), append: true);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            if (verified[i] || rm[i] < 0.8f) continue;
+            var p = problems[samples[i].PromptIndex];
+            w.WriteLine(JsonSerializer.Serialize(new { step = step + 1, question = p.Question, reference = p.ReferenceAnswer, completion = samples[i].Text, rm_score = rm[i] }));
+        }
+    }
+
+    private static void WriteSamples(string path, IReadOnlyList<MathProblem> problems, EvalResult r)
+    {
+        using var w = new StreamWriter(path);
+        foreach (var s in r.Samples)
+            w.WriteLine(JsonSerializer.Serialize(new { id = s.ProblemId, sample = s.SampleIndex, reference = problems[s.ProblemIndex].ReferenceAnswer, completion = s.Completion, correct = s.Correct, finish = s.FinishReason }));
+    }
+
+    private void SaveCheckpoint()
+    {
+        Checkpoints.Save(_run.Checkpoints, _step, _cfg.KeepCheckpoints, dir =>
+        {
+            _policy.SavePretrained(Path.Combine(dir, "policy"));
+            _tokenizer.Save(Path.Combine(dir, "policy"));
+            _policyOptim.save_state_dict(Path.Combine(dir, "policy_optim.bin"));
+            if (_cfg.Reward == RewardMode.Cooper)
+            {
+                _rm!.Save(Path.Combine(dir, "reward"));
+                _rmOptim!.save_state_dict(Path.Combine(dir, "reward_optim.bin"));
+            }
+            var state = new TrainerState(_step, _monitorHistory());
+            File.WriteAllText(Path.Combine(dir, "trainer_state.json"), JsonSerializer.Serialize(state));
+        });
+    }
+
+    private List<double[]> _monitorHistory() => _monitor.History.Select(h => new[] { h.Reward, h.Accuracy }).ToList();
+
+    private static void TruncateMetrics(string path, int step)
+    {
+        if (!File.Exists(path)) return;
+        var keep = File.ReadAllLines(path).Where(l =>
+        {
+            if (string.IsNullOrWhiteSpace(l)) return false;
+            try { using var d = JsonDocument.Parse(l); return d.RootElement.GetProperty("step").GetInt64() <= step; }
+            catch (JsonException) { return false; }
+        }).ToList();
+        AtomicFile.WriteAllText(path, keep.Count == 0 ? "" : string.Join('\n', keep) + "\n");
+    }
+
+    private static double Std(IReadOnlyList<double> x)
+    {
+        if (x.Count < 2) return 0;
+        double m = x.Average();
+        return Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / (x.Count - 1));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _policyOptim.Dispose();
+        _rmOptim?.Dispose();
+        _policy.Dispose();
+        _reference?.Dispose();
+        _rm?.Dispose();
+    }
+}
+
+/// <summary>What a checkpoint stores besides tensors.</summary>
+/// <param name="MonitorHistory">The hacking monitor's (reward, accuracy) per step.</param>
+public sealed record TrainerState(int Step, List<double[]> MonitorHistory);

@@ -1,0 +1,193 @@
+using Cooper.Modeling;
+using Cooper.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cooper.RL;
+
+/// <summary>One rollout ready for the policy update.</summary>
+/// <param name="PromptIds">Prompt tokens.</param>
+/// <param name="ResponseIds">Response tokens, a stop token included.</param>
+/// <param name="Advantage">A_i, broadcast over the response.</param>
+/// <param name="Weight">1 normally; 0 to give the sequence no loss (masked truncation).</param>
+public sealed record PolicySequence(int[] PromptIds, int[] ResponseIds, double Advantage, double Weight = 1.0);
+
+/// <summary>Statistics of one policy update.</summary>
+public sealed record PolicyUpdateStats(double Loss, double PgLoss, double Kl, double ClipFraction, double ClipFractionLower,
+    double ApproxKl, double Entropy, double GradNorm, long Tokens, int OptimizerSteps);
+
+/// <summary>
+/// The GRPO policy update (verl <c>update_policy</c>): PPO epochs over mini-batches; each mini-batch is one
+/// optimiser step accumulated over micro-batches. Per token: clipped/dual-clip surrogate + β·k3 KL to the
+/// reference − c_H·entropy. Denominators are the mini-batch's (not the micro-batch's), so
+/// accumulating 8 micro-batches of 1 gives the same gradient as 1 micro-batch of 8.
+/// </summary>
+public static class PolicyUpdate
+{
+    /// <summary>
+    /// Runs the update. Old log-probs are this policy's before the first optimiser step (with one
+    /// epoch and one mini-batch they equal the current ones detached, so no extra forward is spent);
+    /// reference log-probs come from <paramref name="reference"/> when the KL coefficient is non-zero.
+    /// </summary>
+    public static PolicyUpdateStats Run(CausalLM policy, CausalLM? reference, torch.optim.Optimizer optimizer,
+        IReadOnlyList<PolicySequence> sequences, GrpoConfig cfg, int padId, long seed)
+    {
+        if (sequences.Count == 0) return new PolicyUpdateStats(0, 0, 0, 0, 0, 0, double.NaN, 0, 0, 0);
+        int maxLen = sequences.Max(s => s.PromptIds.Length + s.ResponseIds.Length);
+        int miniSize = cfg.MiniBatchSize <= 0 ? sequences.Count : Math.Min(cfg.MiniBatchSize, sequences.Count);
+        bool singleUpdate = cfg.PpoEpochs == 1 && miniSize == sequences.Count;
+
+        // Old and reference log-probs, computed once before any update (no gradient).
+        float[][]? old = singleUpdate ? null : TargetLogProbs(policy, sequences, cfg.MicroBatchSize, padId, maxLen);
+        float[][]? refLp = reference is not null && cfg.KlCoef != 0 ? TargetLogProbs(reference, sequences, cfg.MicroBatchSize, padId, maxLen) : null;
+
+        var order = Enumerable.Range(0, sequences.Count).ToArray();
+        double sumLoss = 0, sumPg = 0, sumKl = 0, sumClip = 0, sumClipLow = 0, sumApproxKl = 0, sumEnt = 0, sumNorm = 0;
+        long tokens = 0;
+        int steps = 0, microCount = 0;
+        policy.train();
+        for (int epoch = 0; epoch < cfg.PpoEpochs; epoch++)
+        {
+            if (epoch > 0 || cfg.PpoEpochs > 1) Shuffle(order, seed * 7919 + epoch);
+            for (int mbStart = 0; mbStart < order.Length; mbStart += miniSize)
+            {
+                var mb = order.Skip(mbStart).Take(miniSize).ToArray();
+                // Denominators count only sequences that carry loss (weight > 0).
+                long mbTokens = mb.Where(i => sequences[i].Weight > 0).Sum(i => (long)sequences[i].ResponseIds.Length);
+                int mbSeqs = mb.Count(i => sequences[i].Weight > 0);
+                Optimizers.ZeroGrad(optimizer);
+                for (int mcStart = 0; mcStart < mb.Length; mcStart += cfg.MicroBatchSize)
+                {
+                    var mc = mb.Skip(mcStart).Take(cfg.MicroBatchSize).ToArray();
+                    using var scope = NewDisposeScope();
+                    using var batch = Sft.Collate(mc.Select(i => new SftExample(sequences[i].PromptIds, sequences[i].ResponseIds)).ToList(), padId, maxLen, policy.Device);
+                    var mask = batch.LossMask * Weights(mc.Select(i => sequences[i].Weight), batch.LossMask);   // (b, T−1)
+                    var adv = Column(mc.Select(i => sequences[i].Advantage), batch.LossMask);                    // (b, T−1)
+                    Tensor logp, entropy;
+                    bool needEntropy = cfg.EntropyCoef != 0 || policy.Config.VocabSize <= 8192;
+                    if (needEntropy)
+                    {
+                        var logits = policy.forward(batch.InputIds);                      // (b, T, V)
+                        var shifted = logits.narrow(1, 0, logits.shape[1] - 1);
+                        logp = LogProbs.FromLogits(shifted, batch.Targets);                                      // (b, T−1)
+                        entropy = Entropy.FromLogits(shifted);                                                   // (b, T−1)
+                    }
+                    else
+                    {
+                        logp = policy.TokenLogProbs(batch.InputIds);
+                        entropy = zeros_like(logp);
+                    }
+                    var oldLp = old is null ? logp.detach() : Gather(old, mc, batch.LossMask);
+                    var ratioLog = (logp - oldLp).clamp(-20.0, 20.0);
+                    var ratio = ratioLog.exp();
+                    var l1 = -adv * ratio;
+                    var l2 = -adv * ratio.clamp(1.0 - cfg.ClipLow, 1.0 + cfg.ClipHigh);
+                    var clipped = maximum(l1, l2);
+                    var l3 = -adv * cfg.DualClip;
+                    var neg = adv.lt(0);
+                    var pg = where(neg, minimum(l3, clipped), clipped);                                          // (b, T−1)
+                    var perToken = pg.alias();
+                    Tensor kl = zeros_like(pg);
+                    if (refLp is not null)
+                    {
+                        kl = KlPenalty.K3(logp, Gather(refLp, mc, batch.LossMask));
+                        perToken = perToken + cfg.KlCoef * kl;
+                    }
+                    if (cfg.EntropyCoef != 0) perToken = perToken - cfg.EntropyCoef * entropy;
+                    var loss = AggregateGlobal(perToken, mask, cfg.Aggregation, mbTokens, mbSeqs, cfg.MaxNewTokens);
+                    loss.backward();
+
+                    // diagnostics, token-weighted over the update
+                    var m = batch.LossMask;
+                    double n = m.sum().item<float>();
+                    sumLoss += loss.item<float>();   // micro-batch parts add up to the mini-batch loss
+                    sumPg += (pg * m).sum().item<float>();
+                    sumKl += (kl * m).sum().item<float>();
+                    sumClip += (l2.gt(l1).to_type(m.dtype) * m).sum().item<float>();
+                    sumClipLow += ((clipped.gt(l3) & neg).to_type(m.dtype) * m).sum().item<float>();
+                    sumApproxKl += (-ratioLog * m).sum().item<float>();
+                    sumEnt += (entropy * m).sum().item<float>();
+                    tokens += (long)n;
+                    microCount++;
+                }
+                sumNorm += torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.MaxGradNorm);
+                optimizer.step();
+                steps++;
+            }
+        }
+        double t = Math.Max(1, tokens);
+        return new PolicyUpdateStats(sumLoss / Math.Max(1, steps), sumPg / t, sumKl / t, sumClip / t, sumClipLow / t,
+            sumApproxKl / t, sumEnt / t, sumNorm / Math.Max(1, steps), tokens, steps);
+    }
+
+    /// <summary>
+    /// Reduces per-token values with the mini-batch's denominators: token-mean divides by the
+    /// mini-batch's response tokens, seq-mean-token-mean by each sequence's tokens and the mini-batch's
+    /// sequences, seq-mean-token-sum-norm by a constant length (Dr.GRPO).
+    /// </summary>
+    public static Tensor AggregateGlobal(Tensor values, Tensor mask, LossAggregation mode, long batchTokens, int batchSeqs, int constantLength)
+    {
+        using var scope = NewDisposeScope();
+        Tensor r = mode switch
+        {
+            LossAggregation.TokenMean => (values * mask).sum() / Math.Max(1, batchTokens),
+            LossAggregation.SeqMeanTokenMean => ((values * mask).sum(1) / mask.sum(1).clamp_min(1.0)).sum() / Math.Max(1, batchSeqs),
+            LossAggregation.SeqMeanTokenSumNorm => (values * mask).sum() / Math.Max(1, constantLength),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+        };
+        return r.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Target log-probs of each sequence (no gradient), as float arrays aligned with collated targets.</summary>
+    public static float[][] TargetLogProbs(CausalLM model, IReadOnlyList<PolicySequence> seqs, int microBatch, int padId, int maxLen)
+    {
+        var result = new float[seqs.Count][];
+        bool wasTraining = model.training;
+        model.eval();
+        using (no_grad())
+        {
+            for (int start = 0; start < seqs.Count; start += microBatch)
+            {
+                using var scope = NewDisposeScope();
+                var idx = Enumerable.Range(start, Math.Min(microBatch, seqs.Count - start)).ToArray();
+                using var batch = Sft.Collate(idx.Select(i => new SftExample(seqs[i].PromptIds, seqs[i].ResponseIds)).ToList(), padId, maxLen, model.Device);
+                var lp = model.TokenLogProbs(batch.InputIds).to(CPU);   // (b, T−1)
+                long tm1 = lp.shape[1];
+                var flat = lp.data<float>().ToArray();
+                for (int k = 0; k < idx.Length; k++) result[idx[k]] = flat.AsSpan((int)(k * tm1), (int)tm1).ToArray();
+            }
+        }
+        if (wasTraining) model.train();
+        return result;
+    }
+
+    private static Tensor Gather(float[][] perSeq, int[] rows, Tensor like)
+    {
+        long t = like.shape[1];
+        var buf = new float[rows.Length * t];
+        for (int k = 0; k < rows.Length; k++)
+        {
+            var src = perSeq[rows[k]];
+            Array.Copy(src, 0, buf, k * t, Math.Min(t, src.Length));
+        }
+        return tensor(buf, [rows.Length, t], ScalarType.Float32, like.device);
+    }
+
+    private static Tensor Column(IEnumerable<double> values, Tensor like)
+    {
+        var v = values.Select(x => (float)x).ToArray();
+        return tensor(v, [v.Length, 1], ScalarType.Float32, like.device).expand(like.shape[0], like.shape[1]);
+    }
+
+    private static Tensor Weights(IEnumerable<double> values, Tensor like) => Column(values, like);
+
+    private static void Shuffle(int[] a, long seed)
+    {
+        var rng = new Cooper.Data.Embedded.SplitMix64((ulong)seed);
+        for (int i = a.Length - 1; i > 0; i--)
+        {
+            int j = (int)(rng.NextUInt64() % (ulong)(i + 1));
+            (a[i], a[j]) = (a[j], a[i]);
+        }
+    }
+}

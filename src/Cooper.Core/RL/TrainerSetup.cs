@@ -1,0 +1,35 @@
+using Cooper.Annotation;
+using Cooper.Data;
+using Cooper.Data.Embedded;
+using Cooper.Endpoints;
+using Cooper.Rewards.Negatives;
+
+namespace Cooper.RL;
+
+/// <summary>Builds a run's <see cref="TrainerInputs"/> from its config: data files or the embedded task, labelled RM data, the assistant.</summary>
+public static class TrainerSetup
+{
+    /// <summary>Loads everything the config names. Bad rows in data files are skipped and reported via <paramref name="log"/>.</summary>
+    public static TrainerInputs Inputs(TrainConfig cfg, Action<string>? log = null)
+    {
+        EmbeddedSplits? embedded = null;
+        EmbeddedSplits Embedded() => embedded ??= EmbeddedTask.Generate(cfg.DataSeed);
+        IReadOnlyList<MathProblem> Load(string? path, Func<EmbeddedSplits, IReadOnlyList<MathProblem>> fallback)
+        {
+            if (path is null) return fallback(Embedded());
+            var r = DatasetReader.Load(path);
+            if (r.Skipped > 0) log?.Invoke($"{path}: skipped {r.Skipped} malformed row(s); first: {r.Errors.FirstOrDefault()}");
+            return r.Problems;
+        }
+        var assistant = cfg.Cooper.Assistant is null ? null : (INegativeWriter)new LlmRewriter(new LlmClient(cfg.Cooper.Assistant, log));
+        return new TrainerInputs
+        {
+            Train = Load(cfg.Data, s => s.Train),
+            Validation = Load(cfg.ValData, s => s.Validation),
+            Test = cfg.TestPrompts <= 0 ? [] : Load(cfg.TestData, s => s.Test).Take(cfg.TestPrompts).ToList(),
+            RmValidation = cfg.RmValData is null ? [] : LabelledSet.Read(cfg.RmValData),
+            Assistant = assistant,
+            TestSamples = cfg.TestSamples,
+        };
+    }
+}

@@ -1,0 +1,76 @@
+using Cooper.Modeling;
+using Cooper.RL;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cooper.Tests.RL;
+
+public class PolicyUpdateTests
+{
+    private static readonly ModelConfig Tiny = new()
+    {
+        VocabSize = 32, HiddenSize = 16, IntermediateSize = 32, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1,
+        MaxPositionEmbeddings = 64, TieWordEmbeddings = true,
+    };
+
+    private static List<PolicySequence> Sequences() =>
+    [
+        new([1, 2, 3], [4, 5, 6, 7], 1.0),
+        new([1, 2], [8, 9], -0.5),
+        new([3, 3, 3, 3], [10], 0.7),
+        new([5], [11, 12, 13, 14, 15, 16], -1.2),
+        new([2, 4], [17, 18, 19], 0.3),
+        new([6, 7, 8], [20, 21], -0.4),
+        new([9], [22, 23, 24], 0.9),
+        new([1, 1], [25], -0.8),
+    ];
+
+    private static float[] Update(int microBatch, LossAggregation agg)
+    {
+        using var model = CausalLM.Create(Tiny, seed: 3);
+        using var opt = optim.SGD(model.parameters(), 0.1);
+        var cfg = new GrpoConfig { MicroBatchSize = microBatch, KlCoef = 0, Aggregation = agg, MaxGradNorm = 1e9, MaxNewTokens = 8 };
+        PolicyUpdate.Run(model, null, opt, Sequences(), cfg, padId: 0, seed: 1);
+        return model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+    }
+
+    [Theory]
+    [InlineData(LossAggregation.TokenMean)]
+    [InlineData(LossAggregation.SeqMeanTokenMean)]
+    [InlineData(LossAggregation.SeqMeanTokenSumNorm)]
+    public void Eight_micro_batches_of_one_give_the_same_update_as_one_of_eight(LossAggregation agg)
+    {
+        var one = Update(8, agg);
+        var eight = Update(1, agg);
+        using var start = CausalLM.Create(Tiny, seed: 3);
+        var before = start.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
+        Assert.True(one.Zip(before).Any(x => Math.Abs(x.First - x.Second) > 1e-4), "the update changed nothing");
+        for (int i = 0; i < one.Length; i++) Assert.Equal(one[i], eight[i], 4);
+    }
+
+    [Fact]
+    public void A_zero_weight_sequence_gets_no_gradient()
+    {
+        using var model = CausalLM.Create(Tiny, seed: 3);
+        using var opt = optim.SGD(model.parameters(), 0.1);
+        var before = model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
+        var seqs = Sequences().Select(s => s with { Weight = 0 }).ToList();
+        PolicyUpdate.Run(model, null, opt, seqs, new GrpoConfig { MicroBatchSize = 4, KlCoef = 0 }, padId: 0, seed: 1);
+        var after = model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void Token_mean_over_the_mini_batch_matches_the_formula_on_one_step()
+    {
+        // With one epoch and one mini-batch, ρ = 1 so L = Σ −A·1 over response tokens / N.
+        using var model = CausalLM.Create(Tiny, seed: 3);
+        using var opt = optim.SGD(model.parameters(), 0.0);
+        var seqs = Sequences();
+        var stats = PolicyUpdate.Run(model, null, opt, seqs, new GrpoConfig { MicroBatchSize = 3, KlCoef = 0 }, padId: 0, seed: 1);
+        double expected = -seqs.Sum(s => s.Advantage * s.ResponseIds.Length) / seqs.Sum(s => s.ResponseIds.Length);
+        Assert.Equal(expected, stats.Loss, 5);
+        Assert.Equal(0.0, stats.ClipFraction);
+        Assert.Equal(seqs.Sum(s => s.ResponseIds.Length), stats.Tokens);
+    }
+}
