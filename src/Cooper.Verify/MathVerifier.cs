@@ -66,7 +66,20 @@ public static class MathVerifier
     /// <paramref name="referenceAnswer"/> (read as LaTeX or a plain expression). Thread-safe; microseconds per call.
     /// </summary>
     public static bool Score(string completion, string referenceAnswer) =>
-        Verify(referenceAnswer, completion).IsEquivalent;
+        Verify(AsGold(referenceAnswer), completion).IsEquivalent;
+
+    /// <summary>
+    /// A dataset's reference answer as a gold string. References are bare answers (<c>\frac{3}{4}</c>,
+    /// <c>18</c>, <c>40\%</c>) without the <c>$…$</c> a LaTeX extractor anchors on, so a bare one is
+    /// wrapped in <c>$…$</c>; already-delimited or boxed references are kept as they are.
+    /// </summary>
+    public static string AsGold(string referenceAnswer)
+    {
+        var r = referenceAnswer?.Trim() ?? "";
+        if (r.Length == 0 || r.Contains('$') || r.Contains("\\boxed", StringComparison.Ordinal) || r.Contains("\\(", StringComparison.Ordinal) || r.Contains("\\[", StringComparison.Ordinal))
+            return referenceAnswer ?? "";
+        return "$" + r + "$";
+    }
 
     /// <summary>
     /// Extracts the answer(s) of a text by the priority scheme. The list holds the winning candidate, or the

@@ -68,3 +68,23 @@ public class ApiTests
         Assert.True(o.GoldTargets.Latex && o.GoldTargets.Expr && !o.GoldTargets.Strings);
     }
 }
+
+public class ScoreReferenceTests
+{
+    [Theory]
+    [InlineData("The answer is \\boxed{0.75}.", "\\frac{3}{4}", true)]
+    [InlineData("The answer is \\boxed{\\dfrac{3}{4}}.", "$\\frac{3}{4}$", true)]
+    [InlineData("so \\boxed{18}", "18", true)]
+    [InlineData("so \\boxed{19}", "18", false)]
+    [InlineData("The answer is \\boxed{0.7}.", "\\frac{3}{4}", false)]
+    [InlineData("#### 72", "\\boxed{72}", true)]
+    public void Score_reads_bare_latex_references(string completion, string reference, bool expected)
+        => Assert.Equal(expected, Cooper.Verify.MathVerifier.Score(completion, reference));
+
+    [Theory]
+    [InlineData("\\frac{3}{4}", "$\\frac{3}{4}$")]
+    [InlineData("$x$", "$x$")]
+    [InlineData("\\boxed{2}", "\\boxed{2}")]
+    public void AsGold_wraps_only_bare_references(string reference, string gold)
+        => Assert.Equal(gold, Cooper.Verify.MathVerifier.AsGold(reference));
+}

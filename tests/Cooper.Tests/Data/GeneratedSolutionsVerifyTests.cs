@@ -32,8 +32,9 @@ public class GeneratedSolutionsVerifyTests
     }
 
     [Theory]
-    [InlineData("The answer is \\boxed{0.75}.", "\\frac{3}{4}",
-        Skip = "the verifier does not parse a bare-LaTeX gold (\\frac{3}{4} without $…$ or \\boxed{}) and falls back to string match")]
+    [InlineData("The answer is \\boxed{0.75}.", "\\frac{3}{4}")]
+    [InlineData("The answer is \\boxed{6/8}.", "\\frac{3}{4}")]
+    [InlineData("The answer is \\boxed{2.5}.", "\\frac{5}{2}")]
     [InlineData("The answer is \\boxed{\\frac{1}{2}}.", "0.5")]
     [InlineData("The answer is \\boxed{40\\%}.", "40\\%")]
     public void Answers_in_another_format_of_the_same_number_are_accepted(string completion, string reference)
