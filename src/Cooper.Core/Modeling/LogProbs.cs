@@ -77,7 +77,8 @@ public static class LogProbs
         using var scaled = temperature == 1.0 ? z32.alias() : z32 / temperature;
         using var lse = scaled.logsumexp(-1, keepdim: false);        // (n,)
         using var idx = y.unsqueeze(1);
-        using var picked = scaled.gather(1, idx).squeeze(1);         // (n,)
+        using var gathered = scaled.gather(1, idx);                  // (n, 1)
+        using var picked = gathered.squeeze(1);                      // (n,)
         y.Dispose();
         return picked - lse;
     }

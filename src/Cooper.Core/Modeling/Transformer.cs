@@ -34,7 +34,8 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         var dtype = x.dtype;
         bool upcast = dtype != ScalarType.Float32;
         using var h = upcast ? x.to(ScalarType.Float32) : x.alias();   // (..., C) f32
-        using var variance = h.square().mean([-1], keepdim: true);     // (..., 1)
+        using var squared = h.square();
+        using var variance = squared.mean([-1], keepdim: true);        // (..., 1)
         using var inv = variance.add(_eps).rsqrt_();
         using var normed = h * inv;
         using var cast = upcast ? normed.to(dtype) : normed.alias();
@@ -123,11 +124,14 @@ public sealed class RotaryEmbedding : IDisposable
     {
         if (_invFreq.device_type != positionIds.device_type || _invFreq.device_index != positionIds.device_index)
         {
+            // Outside inference mode, so a first use inside generation does not make it an inference tensor.
+            using var normal = torch.inference_mode(false);
             var moved = _invFreq.to(positionIds.device).DetachFromDisposeScope();
             _invFreq.Dispose();
             _invFreq = moved;
         }
-        using var pos = positionIds.to(ScalarType.Float32).unsqueeze(-1);  // (B, T, 1)
+        using var posF = positionIds.to(ScalarType.Float32);
+        using var pos = posF.unsqueeze(-1);                                // (B, T, 1)
         using var freqs = pos * _invFreq;                                  // (B, T, D/2): one product per entry, as HF's matmul
         using var emb = torch.cat([freqs, freqs], -1);                     // (B, T, D)
         using var cos = emb.cos();
@@ -197,9 +201,9 @@ public sealed class Attention : nn.Module
     {
         long b = x.shape[0], t = x.shape[1];
         int rep = _heads / _kvHeads;
-        using var q0 = _qProj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);    // (B, H, T, D)
-        using var k0 = _kProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);  // (B, G, T, D)
-        using var v0 = _vProj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);  // (B, G, T, D)
+        using var q0 = SplitHeads(_qProj.forward(x), _heads);                              // (B, H, T, D)
+        using var k0 = SplitHeads(_kProj.forward(x), _kvHeads);                            // (B, G, T, D)
+        using var v0 = SplitHeads(_vProj.forward(x), _kvHeads);                            // (B, G, T, D)
         using var q = RotaryEmbedding.Apply(q0, a.Cos, a.Sin);
         var kNew = RotaryEmbedding.Apply(k0, a.Cos, a.Sin);
 
@@ -238,12 +242,21 @@ public sealed class Attention : nn.Module
         using (y) return _oProj.forward(y);
     }
 
+    /// <summary>(B, T, heads·D) → (B, heads, T, D); disposes the projection's own handle.</summary>
+    private Tensor SplitHeads(Tensor projected, int heads)
+    {
+        using (projected)
+        using (var split = projected.view(projected.shape[0], projected.shape[1], heads, _headDim))
+            return split.transpose(1, 2);
+    }
+
     /// <summary>HF's repeat_kv: (B, G, S, D) → (B, G·rep, S, D), key head g serving query heads g·rep … g·rep+rep-1.</summary>
     private static Tensor RepeatKv(Tensor x, int rep)
     {
         if (rep == 1) return x.alias();
         long b = x.shape[0], g = x.shape[1], s = x.shape[2], d = x.shape[3];
-        using var e = x.unsqueeze(2).expand(b, g, rep, s, d);
+        using var u = x.unsqueeze(2);
+        using var e = u.expand(b, g, rep, s, d);
         return e.reshape(b, g * rep, s, d);
     }
 }
@@ -345,9 +358,7 @@ public sealed class TransformerModel : nn.Module
         if (attentionMask is not null && attentionMask.shape[1] != past + t)
             throw new ArgumentException($"attention_mask has {attentionMask.shape[1]} columns; expected past ({past}) + new ({t}) = {past + t}");
 
-        using var pos = positionIds is null
-            ? torch.arange(past, past + t, ScalarType.Int64, inputIds.device).unsqueeze(0).expand(b, t)
-            : positionIds.alias();
+        using var pos = positionIds?.alias() ?? DefaultPositions(past, t, b, inputIds.device);  // (B, T)
         using var h0 = _embedTokens.forward(inputIds);                                 // (B, T, C)
         var (cos, sin) = _rotary.Compute(pos, h0.dtype);                               // (B, 1, T, D)
         using var mask = AttentionMasks.Build(attentionMask, t, past, inputIds.device, out bool isCausal);
@@ -364,6 +375,13 @@ public sealed class TransformerModel : nn.Module
         sin.Dispose();
         cache?.Advance((int)t);
         using (h) return _norm.forward(h);
+    }
+
+    private static Tensor DefaultPositions(long past, long t, long b, Device device)
+    {
+        using var range = torch.arange(past, past + t, ScalarType.Int64, device);
+        using var row = range.unsqueeze(0);
+        return row.expand(b, t);
     }
 
     protected override void Dispose(bool disposing)

@@ -10,6 +10,10 @@ namespace Cooper.Tokenizers;
 /// tokens and chat template.
 /// </summary>
 /// <remarks>
+/// <see cref="Encode"/> adds no special tokens (HF's <c>add_special_tokens=False</c>, as
+/// <c>apply_chat_template</c> tokenizes): Tokenizers.DotNet always runs the post-processor, so the
+/// BOS/EOS a <c>TemplateProcessing</c> (Llama 3), Bert or Roberta post-processor adds around a single
+/// sequence is removed again — chat text that already starts with <c>&lt;|begin_of_text|&gt;</c> keeps one.
 /// Tokenizers.DotNet exposes only encode and decode (decode always skips special tokens), so this
 /// class reads the added tokens from <c>tokenizer.json</c> itself and decodes runs of ordinary ids
 /// through the library, inserting added tokens' text between them as HF does. Its native library is
@@ -23,6 +27,7 @@ public sealed class HfTokenizer : ITokenizer, IDisposable
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int> _special;
     private readonly string _sourceDir;
+    private readonly int[] _addedPrefix = [], _addedSuffix = [];   // ids the post-processor puts around a single sequence
 
     /// <summary>The raw Jinja <c>chat_template</c> from <c>tokenizer_config.json</c>, if any.</summary>
     public string? ChatTemplateSource { get; }
@@ -49,6 +54,8 @@ public sealed class HfTokenizer : ITokenizer, IDisposable
             _vocab = [];
             if (root.TryGetProperty("model", out var model) && model.TryGetProperty("vocab", out var vocab) && vocab.ValueKind == JsonValueKind.Object)
                 foreach (var kv in vocab.EnumerateObject()) _vocab[kv.Name] = kv.Value.GetInt32();
+            if (root.TryGetProperty("post_processor", out var post) && post.ValueKind == JsonValueKind.Object)
+                (_addedPrefix, _addedSuffix) = SpecialTokensAdded(post);
         }
         foreach (var (id, (content, _)) in _added) _vocab[content] = id;
         _special = _added.Where(kv => kv.Value.Special).ToDictionary(kv => kv.Value.Content, kv => kv.Key);
@@ -87,9 +94,53 @@ public sealed class HfTokenizer : ITokenizer, IDisposable
         if (text.Length == 0) return [];
         uint[] ids;
         lock (_lock) ids = _native.Encode(text);
-        var result = new int[ids.Length];
-        for (int i = 0; i < ids.Length; i++) result[i] = (int)ids[i];
+        int start = StartsWith(ids, 0, _addedPrefix) ? _addedPrefix.Length : 0;
+        int end = ids.Length - start >= _addedSuffix.Length && StartsWith(ids, ids.Length - _addedSuffix.Length, _addedSuffix) ? ids.Length - _addedSuffix.Length : ids.Length;
+        var result = new int[end - start];
+        for (int i = start; i < end; i++) result[i - start] = (int)ids[i];
         return result;
+    }
+
+    private static bool StartsWith(uint[] ids, int at, int[] expected)
+    {
+        if (expected.Length == 0 || at < 0 || at + expected.Length > ids.Length) return false;
+        for (int i = 0; i < expected.Length; i++) if (ids[at + i] != (uint)expected[i]) return false;
+        return true;
+    }
+
+    // The ids a post-processor adds before and after a single sequence: TemplateProcessing's special
+    // tokens around $A, Bert's [CLS]/[SEP], Roberta's <s>/</s>; a Sequence is searched for them.
+    private static (int[] Prefix, int[] Suffix) SpecialTokensAdded(JsonElement post)
+    {
+        string type = post.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
+        switch (type)
+        {
+            case "Sequence" when post.TryGetProperty("processors", out var list):
+                foreach (var p in list.EnumerateArray())
+                    if (SpecialTokensAdded(p) is var r && (r.Prefix.Length > 0 || r.Suffix.Length > 0)) return r;
+                return ([], []);
+            case "TemplateProcessing":
+            {
+                var specials = new Dictionary<string, int[]>();
+                if (post.TryGetProperty("special_tokens", out var st))
+                    foreach (var kv in st.EnumerateObject())
+                        specials[kv.Name] = kv.Value.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray();
+                var prefix = new List<int>();
+                var suffix = new List<int>();
+                bool seenSequence = false;
+                foreach (var piece in post.GetProperty("single").EnumerateArray())
+                {
+                    if (piece.TryGetProperty("Sequence", out _)) { seenSequence = true; continue; }
+                    if (piece.TryGetProperty("SpecialToken", out var sp) && specials.TryGetValue(sp.GetProperty("id").GetString()!, out var ids))
+                        (seenSequence ? suffix : prefix).AddRange(ids);
+                }
+                return (prefix.ToArray(), suffix.ToArray());
+            }
+            case "BertProcessing" or "RobertaProcessing":
+                return ([post.GetProperty("cls")[1].GetInt32()], [post.GetProperty("sep")[1].GetInt32()]);
+            default:
+                return ([], []);
+        }
     }
 
     public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = false)

@@ -18,7 +18,7 @@ public interface ITokenizer
     /// <summary>Special tokens by content (e.g. <c>&lt;|im_end|&gt;</c> → 151645).</summary>
     IReadOnlyDictionary<string, int> SpecialTokens { get; }
 
-    /// <summary>Token ids of <paramref name="text"/>; special-token strings in the text become their ids.</summary>
+    /// <summary>Token ids of <paramref name="text"/>; special-token strings in the text become their ids; no BOS/EOS is added.</summary>
     int[] Encode(string text);
 
     /// <summary>Text of <paramref name="ids"/>; special tokens are dropped when <paramref name="skipSpecialTokens"/>.</summary>

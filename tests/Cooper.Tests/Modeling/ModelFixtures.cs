@@ -24,14 +24,28 @@ internal static class ModelFixtures
 
     private static readonly Lazy<string> s_qwenTokenizer = new(() =>
     {
-        // The Qwen3 tokenizer is stored gzipped; unpack it once per test run into a private folder.
-        var dir = Path.Combine(Path.GetTempPath(), "cooper-tests-qwen-tokenizer-" + Environment.ProcessId);
-        Directory.CreateDirectory(dir);
+        // The Qwen3 tokenizer is stored gzipped; unpack it once into a temp folder named after the archive's
+        // size (reused by later runs; written to a temporary name and moved, so parallel runs are safe).
         var src = Path.Combine(Root, "qwen-tokenizer");
-        using (var gz = new GZipStream(File.OpenRead(Path.Combine(src, "tokenizer.json.gz")), CompressionMode.Decompress))
-        using (var dst = File.Create(Path.Combine(dir, "tokenizer.json")))
-            gz.CopyTo(dst);
-        File.Copy(Path.Combine(src, "tokenizer_config.json"), Path.Combine(dir, "tokenizer_config.json"), overwrite: true);
+        var gzPath = Path.Combine(src, "tokenizer.json.gz");
+        var dir = Path.Combine(Path.GetTempPath(), "cooper-tests-qwen3-tokenizer-" + new FileInfo(gzPath).Length);
+        Directory.CreateDirectory(dir);
+        var json = Path.Combine(dir, "tokenizer.json");
+        if (!File.Exists(json))
+        {
+            var tmp = json + "." + Guid.NewGuid().ToString("N");
+            using (var gz = new GZipStream(File.OpenRead(gzPath), CompressionMode.Decompress))
+            using (var dst = File.Create(tmp))
+                gz.CopyTo(dst);
+            File.Move(tmp, json, overwrite: true);
+        }
+        var config = Path.Combine(dir, "tokenizer_config.json");
+        if (!File.Exists(config))
+        {
+            var tmp = config + "." + Guid.NewGuid().ToString("N");
+            File.Copy(Path.Combine(src, "tokenizer_config.json"), tmp);
+            File.Move(tmp, config, overwrite: true);
+        }
         return dir;
     });
 

@@ -219,4 +219,19 @@ public class RolloutEngineLeakTests
         ids.Dispose();
         mask.Dispose();
     }
+
+    [Fact]
+    public void A_forward_outside_any_dispose_scope_leaves_only_the_logits_alive()
+    {
+        using var lm = CausalLM.FromPretrained(ModelFixtures.TinyQwen2);
+        using var ids = torch.tensor(new long[] { 0, 3, 4, 5, 1, 2, 3, 4 }).reshape(2, 4);
+        using var mask = torch.tensor(new long[] { 0, 1, 1, 1, 1, 1, 1, 1 }).reshape(2, 4);
+        using var noGrad = torch.no_grad();
+        lm.forward(ids, mask).Dispose();   // warm-up
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using (var logits = lm.forward(ids, mask)) Assert.Equal(before + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        using (var logits = lm.forward(ids)) Assert.Equal(before + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        using (var logp = lm.TokenLogProbs(ids, mask)) Assert.Equal(before + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
 }

@@ -119,6 +119,29 @@ public class TokenizerTests
     }
 
     [Fact]
+    public void Encode_adds_no_bos_even_when_the_post_processor_would_as_llama_3_s_does()
+    {
+        using var dir = new TempDir();
+        CharTokenizer.Create("ab").Save(dir.Path);
+        var path = Path.Combine(dir.Path, "tokenizer.json");
+        var json = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        // Llama 3's layout: Sequence[ByteLevel-like step, TemplateProcessing "<bos> $A"].
+        json["post_processor"] = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"type": "Sequence", "processors": [
+              {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false},
+              {"type": "TemplateProcessing",
+               "single": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+               "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+               "special_tokens": {"<|endoftext|>": {"id": "<|endoftext|>", "ids": [0], "tokens": ["<|endoftext|>"]}}}]}
+            """);
+        File.WriteAllText(path, json.ToJsonString());
+        using var hf = HfTokenizer.Load(dir.Path);
+        int a = hf.TokenToId("a")!.Value, b = hf.TokenToId("b")!.Value;
+        Assert.Equal([a, b], hf.Encode("ab"));
+        Assert.Equal([0, a, b], hf.Encode("<|endoftext|>ab"));   // a BOS written in the text is kept once
+    }
+
+    [Fact]
     public void The_loader_picks_the_hf_tokenizer_for_a_hub_folder()
     {
         var tok = TokenizerLoader.Load(ModelFixtures.QwenTokenizer);
