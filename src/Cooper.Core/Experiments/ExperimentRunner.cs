@@ -34,8 +34,25 @@ public sealed record ExperimentConfig : IValidatable
     public int TestPrompts { get; init; } = 200;
     /// <summary>Samples per test problem (paper 8).</summary>
     public int TestSamples { get; init; } = 8;
-    /// <summary>The settings every run shares (policy, reward model, GRPO, Cooper); steps/seed/reward/out are set per run.</summary>
-    public TrainConfig Train { get; init; } = new();
+    /// <summary>
+    /// The settings every run shares (policy, reward model, GRPO, Cooper); steps/seed/reward/out are set per run.
+    /// Departures from the paper for a 1.6M-parameter policy on 2 CPU cores: 8 prompts × 8 rollouts per step
+    /// (paper 256 × 16), policy lr 2e-4 with 5 warm-up steps (paper 1e-6 — a tiny model does not move at
+    /// 1e-6 in 40 steps) and Cooper's reward-model lr 2e-4 (paper 1e-5, i.e. 10× the policy's; here the same
+    /// order as the reward model's own training lr, 5e-4). Everything else is the paper's.
+    /// </summary>
+    public TrainConfig Train { get; init; } = new()
+    {
+        Policy = "models/policy",
+        RewardModel = "models/reward",
+        RmValData = "models/reward/heldout.jsonl",
+        ValEvery = 5,
+        ValPrompts = 64,
+        ValSamples = 2,
+        CheckpointEvery = 0,
+        Grpo = new GrpoConfig { PromptsPerStep = 8, RolloutsPerPrompt = 8, MaxNewTokens = 200, LearningRate = 2e-4, WarmupSteps = 5, MicroBatchSize = 32 },
+        Cooper = new CooperConfig { LearningRate = 2e-4 },
+    };
 
     /// <summary>A CI-sized variant: a few steps, a handful of prompts.</summary>
     public ExperimentConfig Quick() => this with
