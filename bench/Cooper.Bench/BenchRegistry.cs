@@ -6,6 +6,7 @@ public static class BenchRegistry
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> s_benches = new()
     {
         ["matmul"] = ("fp32 matmul GFLOP/s on this machine's threads", MatmulBench.Run),
+        ["sft-throughput"] = ("SFT tokens/s of the shipped policy's shape next to the matmul rate: [steps=40] [batch=32]", SftBench.Run),
         ["verify"] = ("rule verifier: ms/case on the Math-Verify dev cases, thread scaling, GSM8K reward path", VerifyBench.Run),
         ["rollout"] = ("generation tokens/s: KV-cache RolloutEngine vs full recompute (--shape small|qwen0.5b)", ModelBench.Rollout),
         ["train-step"] = ("forward+backward tokens/s of the token log-prob loss (--shape small|qwen0.5b)", ModelBench.TrainStep),

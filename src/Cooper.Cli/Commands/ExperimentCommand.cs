@@ -18,8 +18,9 @@ public static class ExperimentCommand
         var steps = new Option<int?>("--steps") { Description = "RL steps per run" };
         var quick = new Option<bool>("--quick") { Description = "a CI-sized smoke run (a few steps and prompts)" };
         var set = new Option<string[]>("--set") { Description = "key=value override (repeatable), e.g. --set train.grpo.learning_rate=1e-4" };
+        var reportOnly = new Option<bool>("--report-only") { Description = "rebuild report.md/report.json/plots from a finished --out folder without training" };
         var cmd = new Command("experiment", "Train rule / static-RM / Cooper side by side and write report.md, report.json and plots");
-        foreach (var o in new Option[] { config, out_, seeds, steps, quick, set }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { config, out_, seeds, steps, quick, set, reportOnly }) cmd.Options.Add(o);
         cmd.SetAction(pr => g.Run(pr, () =>
         {
             var overrides = (pr.GetValue(set) ?? []).ToList();
@@ -28,6 +29,12 @@ public static class ExperimentCommand
             if (pr.GetValue(steps) is { } n) overrides.Add($"steps={n}");
             var cfg = ConfigLoader.Load<ExperimentConfig>(pr.GetValue(config), overrides);
             if (pr.GetValue(quick)) cfg = cfg.Quick() with { Steps = pr.GetValue(steps) ?? 3 };
+            if (pr.GetValue(reportOnly))
+            {
+                PrintSummary(ExperimentRunner.Rebuild(cfg));
+                Console.WriteLine($"report: {Path.Combine(cfg.Out, "report.md")}");
+                return 0;
+            }
             var device = g.InitTorch(pr);
             var json = ExperimentRunner.Run(cfg, device);
             PrintSummary(json);

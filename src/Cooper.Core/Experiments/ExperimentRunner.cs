@@ -27,7 +27,7 @@ public sealed record ExperimentConfig : IValidatable
     /// <summary>Seeds; each mode runs once per seed.</summary>
     public long[] Seeds { get; init; } = [1];
     /// <summary>RL steps per run.</summary>
-    public int Steps { get; init; } = 40;
+    public int Steps { get; init; } = 30;
     /// <summary>Modes, in run order.</summary>
     public RewardMode[] Modes { get; init; } = [RewardMode.Rule, RewardMode.Rm, RewardMode.Cooper];
     /// <summary>Test problems for the final table (first N of the embedded test split).</summary>
@@ -36,10 +36,10 @@ public sealed record ExperimentConfig : IValidatable
     public int TestSamples { get; init; } = 8;
     /// <summary>
     /// The settings every run shares (policy, reward model, GRPO, Cooper); steps/seed/reward/out are set per run.
-    /// Departures from the paper for a 1.6M-parameter policy on 2 CPU cores: 8 prompts × 8 rollouts per step
-    /// (paper 256 × 16), policy lr 2e-4 with 5 warm-up steps (paper 1e-6 — a tiny model does not move at
-    /// 1e-6 in 40 steps) and Cooper's reward-model lr 2e-4 (paper 1e-5, i.e. 10× the policy's; here the same
-    /// order as the reward model's own training lr, 5e-4). Everything else is the paper's.
+    /// Departures from the paper for a 1.6M-parameter policy on 2 CPU cores: 8 prompts × 16 rollouts per step
+    /// (paper 256 × 16), policy lr 1e-4 with 5 warm-up steps (paper 1e-6 — a tiny model does not move at
+    /// 1e-6 in 30 steps) and Cooper's reward-model lr 1e-3 (paper 1e-5: 10× the policy's, the ratio kept).
+    /// Everything else is the paper's. docs/results/ also holds a run at policy lr 2e-4, RM lr 2e-4, 8 rollouts, 40 steps.
     /// </summary>
     public TrainConfig Train { get; init; } = new()
     {
@@ -50,8 +50,8 @@ public sealed record ExperimentConfig : IValidatable
         ValPrompts = 64,
         ValSamples = 2,
         CheckpointEvery = 0,
-        Grpo = new GrpoConfig { PromptsPerStep = 8, RolloutsPerPrompt = 8, MaxNewTokens = 200, LearningRate = 2e-4, WarmupSteps = 5, MicroBatchSize = 32 },
-        Cooper = new CooperConfig { LearningRate = 2e-4 },
+        Grpo = new GrpoConfig { PromptsPerStep = 8, RolloutsPerPrompt = 16, MaxNewTokens = 200, LearningRate = 1e-4, WarmupSteps = 5, MicroBatchSize = 32 },
+        Cooper = new CooperConfig { LearningRate = 1e-3 },
     };
 
     /// <summary>A CI-sized variant: a few steps, a handful of prompts.</summary>
@@ -95,6 +95,7 @@ public static class ExperimentRunner
         // The starting policy's test accuracy, once (every mode starts from it).
         log($"evaluating the starting policy on {inputs.Test.Count} test problems × {cfg.TestSamples} samples");
         var start = EvaluateStart(baseTrain, inputs, device);
+        AtomicFile.WriteAllText(Path.Combine(cfg.Out, "start.json"), JsonSerializer.Serialize(start));
 
         var runs = new List<ModeRun>();
         int totalRuns = cfg.Seeds.Length * cfg.Modes.Length, done = 0;
@@ -122,6 +123,7 @@ public static class ExperimentRunner
                     };
                     trainer.Train();
                 }
+                AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
                 runs.Add(new ModeRun(mode.ToString().ToLowerInvariant(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
             }
 
@@ -142,8 +144,37 @@ public static class ExperimentRunner
                       $"Cooper RM lr {cfg.Train.Cooper.LearningRate}; validation every {cfg.Train.ValEvery} steps on {cfg.Train.ValPrompts} prompts × {cfg.Train.ValSamples} samples; " +
                       $"test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples (T {cfg.Train.ValTemperature}, top-p {cfg.Train.ValTopP}). " +
                       $"Wall time {total.Elapsed.TotalMinutes:0.0} min on {torch.get_num_threads()} threads ({device}).";
-        ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
-        return ExperimentReport.BuildJson(runs, cfg.Steps, start, settings);
+        return ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
+    }
+
+    /// <summary>
+    /// Rebuilds report.json, report.md and the plots from a finished experiment folder (its
+    /// <c>start.json</c> and each run's <c>metrics.jsonl</c>, <c>seconds.txt</c> and hack examples),
+    /// without training anything.
+    /// </summary>
+    public static JsonObject Rebuild(ExperimentConfig cfg)
+    {
+        var startPath = Path.Combine(cfg.Out, "start.json");
+        if (!File.Exists(startPath)) throw new FileNotFoundException($"{startPath}: not a finished experiment folder (no start.json)");
+        var start = JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(startPath))!;
+        var runs = new List<ModeRun>();
+        foreach (var seed in cfg.Seeds)
+            foreach (var mode in cfg.Modes)
+            {
+                var dir = Path.Combine(cfg.Out, "runs", $"{mode.ToString().ToLowerInvariant()}-s{seed}");
+                var metrics = Path.Combine(dir, "metrics.jsonl");
+                if (!File.Exists(metrics)) throw new FileNotFoundException($"{metrics}: missing; the experiment did not finish this run");
+                var secondsFile = Path.Combine(dir, "seconds.txt");
+                double seconds = File.Exists(secondsFile) ? double.Parse(File.ReadAllText(secondsFile), CultureInfo.InvariantCulture) : double.NaN;
+                runs.Add(new ModeRun(mode.ToString().ToLowerInvariant(), seed, MetricsWriter.Read(metrics), seconds, ReadHacks(Path.Combine(dir, "hack_examples.jsonl"))));
+            }
+        var old = Path.Combine(cfg.Out, "report.json");
+        JsonObject? settings = File.Exists(old) ? JsonNode.Parse(File.ReadAllText(old))?["settings"]?.DeepClone() as JsonObject : null;
+        string what = $"(rebuilt from the run folders) Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; {cfg.Steps} GRPO steps × " +
+                      $"{cfg.Train.Grpo.PromptsPerStep} prompts × {cfg.Train.Grpo.RolloutsPerPrompt} rollouts, policy lr {cfg.Train.Grpo.LearningRate}, Cooper RM lr {cfg.Train.Cooper.LearningRate}" +
+                      $"{(cfg.Train.Cooper.HardNegatives ? ", hard negatives on" : "")}; test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples." +
+                      (settings?["total_seconds"] is { } t ? $" Wall time {t.GetValue<double>() / 60:0.0} min." : "");
+        return ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
     }
 
     private static Dictionary<string, double> EvaluateStart(TrainConfig cfg, TrainerInputs inputs, Device device)

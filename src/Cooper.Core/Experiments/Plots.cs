@@ -6,6 +6,7 @@ namespace Cooper.Experiments;
 public static class Plots
 {
     private static readonly string[] s_order = ["rule", "rm", "cooper"];
+    private static readonly IPalette s_palette = new ScottPlot.Palettes.Category10();
 
     /// <summary>Writes every figure into <paramref name="dir"/>; returns (file name, caption) pairs.</summary>
     public static IReadOnlyList<(string File, string Caption)> WriteAll(string dir, IReadOnlyList<ModeRun> runs)
@@ -22,6 +23,7 @@ public static class Plots
             {
                 var sc = plt.Add.Scatter(points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Value).ToArray());
                 sc.LegendText = mode switch { "rule" => "rule reward", "rm" => "static RM", "cooper" => "Cooper", _ => mode };
+                sc.Color = s_palette.GetColor(Math.Max(0, Array.IndexOf(s_order, mode))); // one colour per mode in every figure
                 sc.MarkerSize = points.Count > 40 ? 0 : 4;
             }
             plt.Title(title);

@@ -310,7 +310,12 @@ public sealed class GrpoTrainer : IDisposable
         {
             var rows = _inputs.RmValidation;
             var scores = _rm.Scores(rows.Select(r => new RmInput(r.Question, r.Reference, r.Completion)).ToList());
-            m["val/rm_accuracy"] = ClassificationMetrics.Accuracy(scores.Select(x => (double)x).ToList(), rows.Select(r => r.Label).ToList());
+            var p = scores.Select(x => (double)x).ToList();
+            var y = rows.Select(r => r.Label).ToList();
+            m["val/rm_accuracy"] = ClassificationMetrics.Accuracy(p, y);
+            // Pairwise updates constrain only score differences, so accuracy at 0.5 can fall while the
+            // ranking holds: AUROC measures the ranking.
+            m["val/rm_auroc"] = ClassificationMetrics.Auroc(p, y);
         }
         return m;
     }
