@@ -357,11 +357,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly Dictionary<ulong, int[]> _perms = [];
     private int[] Permutation(int count, ulong seed)
     {
-        if (_perms.TryGetValue(seed, out var p)) return p;
-        p = Enumerable.Range(0, count).ToArray();
-        var rng = new SplitMix64(seed);
-        for (int i = count - 1; i > 0; i--) { int j = (int)(rng.NextUInt64() % (ulong)(i + 1)); (p[i], p[j]) = (p[j], p[i]); }
-        _perms[seed] = p;
+        if (!_perms.TryGetValue(seed, out var p)) _perms[seed] = p = SplitMix64.Permutation(count, seed);
         return p;
     }
 

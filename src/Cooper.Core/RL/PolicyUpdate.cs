@@ -181,13 +181,5 @@ public static class PolicyUpdate
 
     private static Tensor Weights(IEnumerable<double> values, Tensor like) => Column(values, like);
 
-    private static void Shuffle(int[] a, long seed)
-    {
-        var rng = new Cooper.Data.Embedded.SplitMix64((ulong)seed);
-        for (int i = a.Length - 1; i > 0; i--)
-        {
-            int j = (int)(rng.NextUInt64() % (ulong)(i + 1));
-            (a[i], a[j]) = (a[j], a[i]);
-        }
-    }
+    private static void Shuffle(int[] a, long seed) => new Cooper.Data.Embedded.SplitMix64((ulong)seed).Shuffle(a);
 }

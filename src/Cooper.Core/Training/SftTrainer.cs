@@ -264,9 +264,7 @@ public sealed class SftTrainer : IDisposable
     private int[] Permutation(long epoch)
     {
         if (epoch == _permEpoch) return _perm;
-        var p = Enumerable.Range(0, _train.Count).ToArray();
-        var rng = new SplitMix64(SplitMix64.Derive((ulong)_cfg.Seed, 0x5F7, (ulong)epoch));
-        for (int i = p.Length - 1; i > 0; i--) { int j = (int)(rng.NextUInt64() % (ulong)(i + 1)); (p[i], p[j]) = (p[j], p[i]); }
+        var p = SplitMix64.Permutation(_train.Count, SplitMix64.Derive((ulong)_cfg.Seed, 0x5F7, (ulong)epoch));
         (_permEpoch, _perm) = (epoch, p);
         return p;
     }

@@ -35,6 +35,24 @@ public sealed class SplitMix64(ulong seed)
     public T Pick<T>(IReadOnlyList<T> items) =>
         items.Count == 0 ? throw new ArgumentException("cannot pick from an empty list", nameof(items)) : items[Range(0, items.Count - 1)];
 
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates, the <c>NextUInt64() % (i + 1)</c> draw).</summary>
+    public void Shuffle<T>(T[] items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = (int)(NextUInt64() % (ulong)(i + 1));
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    /// <summary>A random permutation of 0 … <paramref name="count"/> − 1 drawn from <paramref name="seed"/>.</summary>
+    public static int[] Permutation(int count, ulong seed)
+    {
+        var p = Enumerable.Range(0, count).ToArray();
+        new SplitMix64(seed).Shuffle(p);
+        return p;
+    }
+
     /// <summary>A seed that depends on every part, in order (each part is mixed in with the SplitMix64 finalizer).</summary>
     public static ulong Derive(params ReadOnlySpan<ulong> parts)
     {
