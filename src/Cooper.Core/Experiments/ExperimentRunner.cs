@@ -112,6 +112,8 @@ public static class ExperimentRunner
                 using (var trainer = new GrpoTrainer(tc, inputs, folder, device))
                 {
                     int runIndex = ++done;
+                    // On a terminal the trainer's live progress bar shows the run; log lines are for pipes and CI.
+                    if (Console.IsOutputRedirected)
                     trainer.OnStep = (step, m) =>
                     {
                         double elapsed = total.Elapsed.TotalSeconds;

@@ -19,6 +19,9 @@ public sealed class ProgressReporter : IDisposable
     private long _done;
     private long _startDone;
     private string _status = "";
+    private readonly ProgressTask? _task;
+    private readonly TaskCompletionSource? _finished;
+    private readonly Task? _display;
 
     /// <summary>Starts reporting <paramref name="total"/> units of work labelled <paramref name="label"/>.</summary>
     public ProgressReporter(string label, long total, long alreadyDone = 0, bool? interactive = null, TimeSpan? plainEvery = null)
@@ -28,6 +31,23 @@ public sealed class ProgressReporter : IDisposable
         _done = _startDone = alreadyDone;
         _interactive = interactive ?? (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         _plainEvery = plainEvery ?? TimeSpan.FromSeconds(10);
+        if (_interactive)
+        {
+            // A Spectre.Console live progress display on its own task; Report() only updates the task.
+            _finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var ready = new TaskCompletionSource<ProgressTask>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _display = AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var t = ctx.AddTask(Markup.Escape(label), maxValue: _total);
+                    t.Value = alreadyDone;
+                    ready.SetResult(t);
+                    await _finished.Task.ConfigureAwait(false);
+                });
+            _task = ready.Task.GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Units done per second since this reporter started.</summary>
@@ -42,9 +62,10 @@ public sealed class ProgressReporter : IDisposable
         _done = done;
         if (status is not null) _status = status;
         var line = Line();
-        if (_interactive)
+        if (_task is not null)
         {
-            Console.Write("\r" + line.PadRight(Math.Min(Console.BufferWidth > 0 ? Console.BufferWidth - 1 : 120, 160)));
+            _task.Value = _done;
+            _task.Description = Markup.Escape($"{_label} {Rate:0.00} it/s {_status}");
         }
         else if (_done >= _total || _lastPlain is null || _clock.Elapsed - _lastPlain.Value >= _plainEvery)
         {
@@ -65,6 +86,8 @@ public sealed class ProgressReporter : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_interactive) Console.WriteLine();
+        if (_finished is null) return;
+        _finished.TrySetResult();
+        _display?.GetAwaiter().GetResult();
     }
 }
