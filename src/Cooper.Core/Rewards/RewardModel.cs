@@ -142,7 +142,10 @@ public sealed class RewardModel : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var (ids, mask) = Collate(rows);                                 // (B, T), (B, T)
-        var logits = Model.forward(ids, mask);                           // (B, 1)
+        // Right padding + causal attention: no real token sees a pad, and pooling finds the last
+        // non-pad token by id, so the mask is only needed when the pad id is unknown. Without it the
+        // backbone takes SDPA's fast causal path.
+        var logits = Model.Config.PadTokenId is null ? Model.forward(ids, mask) : Model.forward(ids);  // (B, 1)
         return logits.squeeze(-1).MoveToOuterDisposeScope();            // (B,)
     }
 
