@@ -67,6 +67,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly RunFolder _run;
     private readonly int _padId;
     private int _step;
+    private bool _alarmOn;
 
     /// <summary>The run folder.</summary>
     public RunFolder Run => _run;
@@ -249,7 +250,9 @@ public sealed class GrpoTrainer : IDisposable
         m["perf/rollout_tokens_per_s"] = generated / Math.Max(1e-9, tRollout);
         bool alarm = _monitor.Add(rewardMean, acc);
         m["alarm/hacking"] = alarm ? 1 : 0;
-        if (alarm && _monitor.Count == _cfg.AlarmWindow || alarm && step % _cfg.AlarmWindow == 0)
+        bool raised = alarm && !_alarmOn;   // warn when the alarm turns on, not at every step it stays on
+        _alarmOn = alarm;
+        if (raised)
             Console.Error.WriteLine($"warning: step {step + 1}: reward rising ({_monitor.RewardSlope:+0.000}/step) while verified accuracy falls ({_monitor.AccuracySlope:0.000}/step): the reward may be hacked");
         if (_cfg.Reward == RewardMode.Rm && rmScores is not null)
             RecordHackExamples(step, problems, samples, verified, rmScores);

@@ -98,6 +98,7 @@ internal sealed class FakeOpenAiServer : IAsyncDisposable
         catch (OperationCanceledException) { }
         catch (SocketException) { }
         catch (ObjectDisposedException) { }
+        catch (InvalidOperationException) when (_stop.IsCancellationRequested) { } // Stop() won the race with a new accept: "Not listening"
     }
 
     private async Task ServeAsync(TcpClient socket)
