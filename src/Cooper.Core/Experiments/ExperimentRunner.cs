@@ -141,11 +141,7 @@ public static class ExperimentRunner
             ["test_prompts"] = cfg.TestPrompts,
             ["test_samples"] = cfg.TestSamples,
         };
-        string what = $"Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; modes {string.Join(", ", cfg.Modes.Select(m => m.ToString().ToLowerInvariant()))}; " +
-                      $"{cfg.Steps} GRPO steps × {cfg.Train.Grpo.PromptsPerStep} prompts × {cfg.Train.Grpo.RolloutsPerPrompt} rollouts, policy lr {cfg.Train.Grpo.LearningRate}, " +
-                      $"Cooper RM lr {cfg.Train.Cooper.LearningRate}; validation every {cfg.Train.ValEvery} steps on {cfg.Train.ValPrompts} prompts × {cfg.Train.ValSamples} samples; " +
-                      $"test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples (T {cfg.Train.ValTemperature}, top-p {cfg.Train.ValTopP}). " +
-                      $"Wall time {total.Elapsed.TotalMinutes:0.0} min on {torch.get_num_threads()} threads ({device}).";
+        string what = WhatWasRun(cfg, total.Elapsed.TotalMinutes) + $" on {torch.get_num_threads()} threads ({device}).";
         return ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
     }
 
@@ -172,12 +168,19 @@ public static class ExperimentRunner
             }
         var old = Path.Combine(cfg.Out, "report.json");
         JsonObject? settings = File.Exists(old) ? JsonNode.Parse(File.ReadAllText(old))?["settings"]?.DeepClone() as JsonObject : null;
-        string what = $"(rebuilt from the run folders) Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; {cfg.Steps} GRPO steps × " +
-                      $"{cfg.Train.Grpo.PromptsPerStep} prompts × {cfg.Train.Grpo.RolloutsPerPrompt} rollouts, policy lr {cfg.Train.Grpo.LearningRate}, Cooper RM lr {cfg.Train.Cooper.LearningRate}" +
-                      $"{(cfg.Train.Cooper.HardNegatives ? ", hard negatives on" : "")}; test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples." +
-                      (settings?["total_seconds"] is { } t ? $" Wall time {t.GetValue<double>() / 60:0.0} min." : "");
+        double? minutes = settings?["total_seconds"] is { } t ? t.GetValue<double>() / 60 : null;
+        string what = "(Rebuilt from the run folders.) " + WhatWasRun(cfg, minutes) + ".";
         return ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
     }
+
+    /// <summary>The report's "what was run" sentence for <paramref name="cfg"/>.</summary>
+    private static string WhatWasRun(ExperimentConfig cfg, double? minutes) =>
+        $"Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; modes {string.Join(", ", cfg.Modes.Select(m => m.ToString().ToLowerInvariant()))}; " +
+        $"{cfg.Steps} GRPO steps × {cfg.Train.Grpo.PromptsPerStep} prompts × {cfg.Train.Grpo.RolloutsPerPrompt} rollouts, policy lr {cfg.Train.Grpo.LearningRate}, " +
+        $"Cooper RM lr {cfg.Train.Cooper.LearningRate}{(cfg.Train.Cooper.HardNegatives ? ", hard negatives on" : "")}; " +
+        $"validation every {cfg.Train.ValEvery} steps on {cfg.Train.ValPrompts} prompts × {cfg.Train.ValSamples} samples; " +
+        $"test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples (T {cfg.Train.ValTemperature}, top-p {cfg.Train.ValTopP})" +
+        (minutes is { } mm ? $". Wall time {mm:0.0} min" : "");
 
     private static Dictionary<string, double> EvaluateStart(TrainConfig cfg, TrainerInputs inputs, Device device)
     {

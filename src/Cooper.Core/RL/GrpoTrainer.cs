@@ -175,8 +175,8 @@ public sealed class GrpoTrainer : IDisposable
         // 1. rollouts
         _policy.eval();
         var engine = new RolloutEngine(_policy, _tokenizer);
-        var prompts = problems.Select(PromptText).ToList();
-        var samples = engine.Generate(prompts, new SamplingParams
+        var promptIds = problems.Select(p => _tokenizer.Encode(PromptText(p))).ToList();
+        var samples = engine.Generate(promptIds, new SamplingParams
         {
             Temperature = _cfg.Grpo.Temperature, TopP = _cfg.Grpo.TopP, MaxNewTokens = _cfg.Grpo.MaxNewTokens, N = n,
             Seed = (long)(SplitMix64.Derive((ulong)_cfg.Seed, 0x5EED, (ulong)step) & 0x7FFFFFFFFFFFFFFF),
@@ -197,7 +197,8 @@ public sealed class GrpoTrainer : IDisposable
         // 4. advantages
         var groups = samples.Select(s => s.PromptIndex).ToArray();
         var adv = Advantages.GroupRelative(rewards, groups, _cfg.Grpo.NormalizeAdvantageByStd);
-        var zeroStd = groups.Distinct().Where(g => Advantages.IsZeroStdGroup(Enumerable.Range(0, samples.Count).Where(i => groups[i] == g).Select(i => rewards[i]))).ToHashSet();
+        var zeroStd = Enumerable.Range(0, samples.Count).GroupBy(i => groups[i])
+            .Where(g => Advantages.IsZeroStdGroup(g.Select(i => rewards[i]))).Select(g => g.Key).ToHashSet();
 
         // 5. Cooper stage 2: the reward model learns from this step's rollouts before the policy moves.
         clock.Restart();
@@ -209,7 +210,6 @@ public sealed class GrpoTrainer : IDisposable
         clock.Restart();
         double lr = _schedule.At(step);
         foreach (var g in _policyOptim.ParamGroups) g.LearningRate = lr;
-        var promptIds = prompts.Select(_tokenizer.Encode).ToList();
         var seqs = new List<PolicySequence>();
         for (int i = 0; i < samples.Count; i++)
         {
@@ -292,10 +292,9 @@ public sealed class GrpoTrainer : IDisposable
             m["cooper/rm_skipped"] = 1;
             return m;
         }
-        foreach (var g in _rmOptim!.ParamGroups) g.LearningRate = _cfg.Cooper.LearningRate;
         var pos = valid.Select(p => new RmInput(p.Question, p.Reference, p.Positive!)).ToList();
         var neg = valid.Select(p => new RmInput(p.Question, p.Reference, p.Negative!)).ToList();
-        var r = PairwiseUpdate.Step(_rm!, _rmOptim, pos, neg, Enumerable.Repeat(true, valid.Count).ToList(), _cfg.Cooper.MaxGradNorm);
+        var r = PairwiseUpdate.Step(_rm!, _rmOptim!, pos, neg, Enumerable.Repeat(true, valid.Count).ToList(), _cfg.Cooper.MaxGradNorm);
         m["cooper/rm_loss"] = r.Loss;
         m["cooper/rm_grad_norm"] = r.GradNorm;
         m["cooper/rm_skipped"] = r.Skipped ? 1 : 0;
@@ -395,12 +394,12 @@ public sealed class GrpoTrainer : IDisposable
                 _rm!.Save(Path.Combine(dir, "reward"));
                 _rmOptim!.save_state_dict(Path.Combine(dir, "reward_optim.bin"));
             }
-            var state = new TrainerState(_step, _monitorHistory());
+            var state = new TrainerState(_step, MonitorHistory());
             File.WriteAllText(Path.Combine(dir, "trainer_state.json"), JsonSerializer.Serialize(state));
         });
     }
 
-    private List<double[]> _monitorHistory() => _monitor.History.Select(h => new[] { h.Reward, h.Accuracy }).ToList();
+    private List<double[]> MonitorHistory() => _monitor.History.Select(h => new[] { h.Reward, h.Accuracy }).ToList();
 
     private static void TruncateMetrics(string path, int step)
     {

@@ -24,6 +24,13 @@ public sealed record PolicyLossResult(Tensor Loss, Tensor ClipFraction, Tensor C
     }
 }
 
+/// <summary>The per-token surrogate and what its diagnostics need.</summary>
+/// <param name="PerToken">The clipped / dual-clipped loss per token, (B, T).</param>
+/// <param name="LogRatio">clamp(logπ − logπ_old, −20, 20), (B, T).</param>
+/// <param name="Clipped">True where the ratio clip was active, (B, T).</param>
+/// <param name="DualClipped">True where the dual clip was active (A &lt; 0), (B, T).</param>
+public sealed record SurrogateTerms(Tensor PerToken, Tensor LogRatio, Tensor Clipped, Tensor DualClipped);
+
 /// <summary>PPO's clipped surrogate with dual clip, as GRPO uses it (verl <c>compute_policy_loss</c>).</summary>
 public static class PolicyLoss
 {
@@ -40,25 +47,35 @@ public static class PolicyLoss
     public static PolicyLossResult Compute(Tensor logProbs, Tensor oldLogProbs, Tensor advantages, Tensor mask,
         double clipLow = 0.2, double clipHigh = 0.2, double dualClip = 3.0, LossAggregation aggregation = LossAggregation.TokenMean)
     {
-        if (dualClip <= 1.0) throw new ArgumentException($"dual clip c must be > 1 (got {dualClip})");
         using var scope = NewDisposeScope();
         var m = mask.to_type(logProbs.dtype);
+        var t = Surrogate(logProbs, oldLogProbs, advantages, clipLow, clipHigh, dualClip);
+        var loss = Aggregate(t.PerToken, m, aggregation);
+        var clipFrac = MaskedMean(t.Clipped.to_type(m.dtype), m);
+        var clipFracLower = MaskedMean(t.DualClipped.to_type(m.dtype), m);
+        var approxKl = MaskedMean(-t.LogRatio, m);
+        return new PolicyLossResult(loss.MoveToOuterDisposeScope(), clipFrac.detach().MoveToOuterDisposeScope(),
+            clipFracLower.detach().MoveToOuterDisposeScope(), approxKl.detach().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The per-token surrogate of <see cref="Compute"/> before reduction, with the masks its diagnostics
+    /// need; tensors live in the caller's dispose scope. Used by <see cref="Compute"/> and by
+    /// <see cref="PolicyUpdate"/>, which reduces with mini-batch denominators.
+    /// </summary>
+    public static SurrogateTerms Surrogate(Tensor logProbs, Tensor oldLogProbs, Tensor advantages,
+        double clipLow, double clipHigh, double dualClip)
+    {
+        if (dualClip <= 1.0) throw new ArgumentException($"dual clip c must be > 1 (got {dualClip})");
         var logRatio = (logProbs - oldLogProbs).clamp(-20.0, 20.0);          // (B, T)
         var ratio = logRatio.exp();                                           // (B, T)
         var lossUnclipped = -advantages * ratio;                              // (B, T)
         var lossClipped = -advantages * ratio.clamp(1.0 - clipLow, 1.0 + clipHigh);
         var clipped = maximum(lossUnclipped, lossClipped);                   // (B, T)
         var lossDual = -advantages * dualClip;                                // (B, T)
-        var dual = minimum(lossDual, clipped);
         var negative = advantages.lt(0);
-        var perToken = where(negative, dual, clipped);                       // (B, T)
-
-        var loss = Aggregate(perToken, m, aggregation);
-        var clipFrac = MaskedMean(lossClipped.gt(lossUnclipped).to_type(m.dtype), m);
-        var clipFracLower = MaskedMean((clipped.gt(lossDual) & negative).to_type(m.dtype), m);
-        var approxKl = MaskedMean(-logRatio, m);
-        return new PolicyLossResult(loss.MoveToOuterDisposeScope(), clipFrac.detach().MoveToOuterDisposeScope(),
-            clipFracLower.detach().MoveToOuterDisposeScope(), approxKl.detach().MoveToOuterDisposeScope());
+        var perToken = where(negative, minimum(lossDual, clipped), clipped); // (B, T)
+        return new SurrogateTerms(perToken, logRatio, lossClipped.gt(lossUnclipped), clipped.gt(lossDual) & negative);
     }
 
     /// <summary>Reduces per-token <paramref name="values"/> (B, T) under <paramref name="mask"/> (B, T).</summary>

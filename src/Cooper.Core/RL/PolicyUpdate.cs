@@ -61,7 +61,7 @@ public static class PolicyUpdate
                     var mc = mb.Skip(mcStart).Take(cfg.MicroBatchSize).ToArray();
                     using var scope = NewDisposeScope();
                     using var batch = Sft.Collate(mc.Select(i => new SftExample(sequences[i].PromptIds, sequences[i].ResponseIds)).ToList(), padId, maxLen, policy.Device);
-                    var mask = batch.LossMask * Weights(mc.Select(i => sequences[i].Weight), batch.LossMask);   // (b, T−1)
+                    var mask = batch.LossMask * Column(mc.Select(i => sequences[i].Weight), batch.LossMask);   // (b, T−1)
                     var adv = Column(mc.Select(i => sequences[i].Advantage), batch.LossMask);                    // (b, T−1)
                     Tensor logp, entropy;
                     bool needEntropy = cfg.EntropyCoef != 0 || policy.Config.VocabSize <= 8192;
@@ -78,14 +78,8 @@ public static class PolicyUpdate
                         entropy = zeros_like(logp);
                     }
                     var oldLp = old is null ? logp.detach() : Gather(old, mc, batch.LossMask);
-                    var ratioLog = (logp - oldLp).clamp(-20.0, 20.0);
-                    var ratio = ratioLog.exp();
-                    var l1 = -adv * ratio;
-                    var l2 = -adv * ratio.clamp(1.0 - cfg.ClipLow, 1.0 + cfg.ClipHigh);
-                    var clipped = maximum(l1, l2);
-                    var l3 = -adv * cfg.DualClip;
-                    var neg = adv.lt(0);
-                    var pg = where(neg, minimum(l3, clipped), clipped);                                          // (b, T−1)
+                    var sur = PolicyLoss.Surrogate(logp, oldLp, adv, cfg.ClipLow, cfg.ClipHigh, cfg.DualClip);
+                    var pg = sur.PerToken;                                                                        // (b, T−1)
                     var perToken = pg.alias();
                     Tensor kl = zeros_like(pg);
                     if (refLp is not null)
@@ -103,9 +97,9 @@ public static class PolicyUpdate
                     sumLoss += loss.item<float>();   // micro-batch parts add up to the mini-batch loss
                     sumPg += (pg * m).sum().item<float>();
                     sumKl += (kl * m).sum().item<float>();
-                    sumClip += (l2.gt(l1).to_type(m.dtype) * m).sum().item<float>();
-                    sumClipLow += ((clipped.gt(l3) & neg).to_type(m.dtype) * m).sum().item<float>();
-                    sumApproxKl += (-ratioLog * m).sum().item<float>();
+                    sumClip += (sur.Clipped.to_type(m.dtype) * m).sum().item<float>();
+                    sumClipLow += (sur.DualClipped.to_type(m.dtype) * m).sum().item<float>();
+                    sumApproxKl += (-sur.LogRatio * m).sum().item<float>();
                     sumEnt += (entropy * m).sum().item<float>();
                     tokens += (long)n;
                     microCount++;
@@ -178,8 +172,6 @@ public static class PolicyUpdate
         var v = values.Select(x => (float)x).ToArray();
         return tensor(v, [v.Length, 1], ScalarType.Float32, like.device).expand(like.shape[0], like.shape[1]);
     }
-
-    private static Tensor Weights(IEnumerable<double> values, Tensor like) => Column(values, like);
 
     private static void Shuffle(int[] a, long seed) => new Cooper.Data.Embedded.SplitMix64((ulong)seed).Shuffle(a);
 }

@@ -61,7 +61,6 @@ public sealed class ProgressReporter : IDisposable
     {
         _done = done;
         if (status is not null) _status = status;
-        var line = Line();
         if (_task is not null)
         {
             _task.Value = _done;
@@ -70,7 +69,7 @@ public sealed class ProgressReporter : IDisposable
         else if (_done >= _total || _lastPlain is null || _clock.Elapsed - _lastPlain.Value >= _plainEvery)
         {
             _lastPlain = _clock.Elapsed;
-            Console.WriteLine(line);
+            Console.WriteLine(Line());
         }
     }
 
