@@ -150,25 +150,108 @@ public sealed class RewardModel : IDisposable
     }
 
     /// <summary>
-    /// P(correct) = σ(z) per input, without gradient, in micro-batches of <paramref name="microBatch"/>.
-    /// Inputs are grouped by length (sorted) so a micro-batch carries little padding; results are in input order.
+    /// Score inputs that share a question and reference by running their common token prefix once
+    /// (default true); see <see cref="Scores"/>. Off, every input runs whole.
     /// </summary>
+    public bool SharePrefix { get; init; } = true;
+
+    /// <summary>Score identical inputs once (default true); see <see cref="Scores"/>.</summary>
+    public bool ScoreDuplicatesOnce { get; init; } = true;
+
+    /// <summary>A common prefix shorter than this (tokens) is not worth its own forward pass.</summary>
+    public const int MinSharedPrefix = 8;
+
+    /// <summary>
+    /// P(correct) = σ(z) per input, without gradient, in micro-batches of at most <paramref name="microBatch"/>
+    /// inputs; results are in input order.
+    /// </summary>
+    /// <remarks>
+    /// GRPO scores n completions of each problem, and the template puts the question and reference first,
+    /// so most of each input is the same for the whole group. Identical inputs are scored once (with
+    /// <see cref="ScoreDuplicatesOnce"/>: a small policy often repeats itself, a hacked one always); with
+    /// <see cref="SharePrefix"/>, inputs with the same question and reference are scored as one prefix
+    /// (their longest common token prefix, run once into a KV cache) plus their right-padded continuations
+    /// (<see cref="SequenceClassifier.ForwardSharedPrefix"/>). The remaining inputs are grouped by length
+    /// (sorted) so a micro-batch carries little padding. Every path gives the same scores up to float round-off.
+    /// </remarks>
     public float[] Scores(IReadOnlyList<RmInput> batch, int microBatch = 32)
     {
         if (microBatch < 1) throw new ArgumentException($"microBatch must be ≥ 1, got {microBatch}");
-        var encoded = batch.Select(Encode).ToArray();
-        var order = Enumerable.Range(0, encoded.Length).OrderBy(i => encoded[i].Length).ToArray();
-        var scores = new float[encoded.Length];
+        // Identical inputs (a policy that has collapsed repeats itself) are scored once.
+        var uniqueIndex = new Dictionary<RmInput, int>();
+        var unique = new List<RmInput>();
+        var slot = new int[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (!ScoreDuplicatesOnce || !uniqueIndex.TryGetValue(batch[i], out int u))
+            {
+                u = unique.Count;
+                uniqueIndex.TryAdd(batch[i], u);
+                unique.Add(batch[i]);
+            }
+            slot[i] = u;
+        }
+        var encoded = unique.Select(Encode).ToArray();
+        var uniqueScores = new float[unique.Count];
+        var plain = new List<int>();
         using var noGrad = torch.no_grad();
+        if (SharePrefix)
+        {
+            foreach (var group in Enumerable.Range(0, unique.Count).GroupBy(i => (unique[i].Question, unique[i].Reference)))
+            {
+                var members = group.ToArray();
+                for (int start = 0; start < members.Length; start += microBatch)
+                {
+                    var chunk = members[start..Math.Min(members.Length, start + microBatch)];
+                    int p = chunk.Length < 2 ? 0 : CommonPrefixLength(chunk.Select(i => encoded[i]).ToList());
+                    if (p < MinSharedPrefix) plain.AddRange(chunk);
+                    else ScoreSharedPrefix(chunk, encoded, p, uniqueScores);
+                }
+            }
+        }
+        else plain.AddRange(Enumerable.Range(0, unique.Count));
+
+        var order = plain.OrderBy(i => encoded[i].Length).ToArray();
         for (int start = 0; start < order.Length; start += microBatch)
         {
-            var chunk = order.Skip(start).Take(microBatch).ToArray();
+            var chunk = order[start..Math.Min(order.Length, start + microBatch)];
             using var scope = torch.NewDisposeScope();
             var p = LogitsOfIds(chunk.Select(i => encoded[i]).ToList()).to(ScalarType.Float32).sigmoid(); // (b,)
             var host = p.cpu().data<float>().ToArray();    // one device sync per micro-batch
-            for (int k = 0; k < chunk.Length; k++) scores[chunk[k]] = host[k];
+            for (int k = 0; k < chunk.Length; k++) uniqueScores[chunk[k]] = host[k];
         }
+
+        var scores = new float[batch.Count];
+        for (int i = 0; i < batch.Count; i++) scores[i] = uniqueScores[slot[i]];
         return scores;
+    }
+
+    /// <summary>
+    /// The longest token prefix all <paramref name="rows"/> share, capped so every row keeps at least one
+    /// token of its own (the pooled position must be in the continuation).
+    /// </summary>
+    public static int CommonPrefixLength(IReadOnlyList<int[]> rows)
+    {
+        if (rows.Count == 0) return 0;
+        var first = rows[0];
+        int p = rows.Min(r => r.Length) - 1;
+        for (int r = 1; r < rows.Count && p > 0; r++)
+            p = Math.Min(p, first.AsSpan(0, p).CommonPrefixLength(rows[r].AsSpan(0, p)));
+        return Math.Max(p, 0);
+    }
+
+    /// <summary>σ(z) of the inputs <paramref name="chunk"/> (indices into <paramref name="encoded"/>), which share their first <paramref name="p"/> tokens.</summary>
+    private void ScoreSharedPrefix(int[] chunk, int[][] encoded, int p, float[] into)
+    {
+        using var scope = torch.NewDisposeScope();
+        var device = Model.Device;
+        var prefix = torch.tensor(encoded[chunk[0]].AsSpan(0, p).ToArray().Select(x => (long)x).ToArray(), [1, p], ScalarType.Int64).to(device);
+        var suffixes = chunk.Select(i => encoded[i][p..]).ToList();
+        var (ids, _) = Collate(suffixes);                                                    // (G, S) right-padded
+        var last = torch.tensor(suffixes.Select(r => (long)r.Length - 1).ToArray(), ScalarType.Int64).to(device); // (G,)
+        var prob = Model.ForwardSharedPrefix(prefix, ids, last).squeeze(-1).to(ScalarType.Float32).sigmoid();
+        var host = prob.cpu().data<float>().ToArray();
+        for (int k = 0; k < chunk.Length; k++) into[chunk[k]] = host[k];
     }
 
     /// <summary>Right-pads <paramref name="rows"/> with the pad id: ids (B, T) int64 and attention mask (B, T) int64 on the model's device.</summary>

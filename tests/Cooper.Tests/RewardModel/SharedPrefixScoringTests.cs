@@ -1,0 +1,99 @@
+using Cooper.Modeling;
+using Cooper.Rewards;
+using Cooper.Tokenizers;
+using Cooper.Tests.RL;
+using TorchSharp;
+
+namespace Cooper.Tests.RewardModeling;
+
+/// <summary>
+/// Scoring a group's common prefix once (KV cache) must give the scores of scoring every input whole.
+/// The shipped reward model is used because its scores spread over (0, 1): a random tiny model's sit
+/// within 1e-3 of 0.5, where a wrong position or a skipped prefix would hide inside the tolerance.
+/// </summary>
+[Collection("NonParallel")]
+public class SharedPrefixScoringTests
+{
+    private const string Q1 = "Zoe practices piano 10 minutes a day for 4 days. Zoe also does 45 minutes on Sunday. How many minutes does Zoe spend in all?";
+    private const string Q2 = "A shop sells 3 pens at $2 each. How much do 3 pens cost?";
+
+    private static readonly RmInput[] s_group =
+    [
+        new(Q1, "85", "Minutes: 10*4=40.\nTotal: 40+45=85.\nThe answer is \\boxed{85}."),
+        new(Q1, "85", "Minutes: 10*4=40.\nTotal: 40+45=105.\nThe answer is \\boxed{105}."),
+        new(Q1, "85", "Minutes: 10*4=40.\nTotal: 40+45=85.\nThe answer is \\boxed{85}."),          // a duplicate
+        new(Q2, "6", "3*2=6. The answer is \\boxed{6}."),                                           // another problem
+        new(Q1, "85", "The answer is \\boxed{85}."),
+        new(Q1, "85", "Minutes: 10*4=40.\nTotal: 40+45=85.\nThe answer is \\boxed{85}. Also 10*4=40 and 40+45=85 so it is 85."),
+        new(Q1, "85", "===="),
+        new(Q2, "6", "3*2=5. The answer is \\boxed{5}."),
+        new(Q1, "85", ""),                                                                            // empty completion
+    ];
+
+    [Fact]
+    public void Shared_prefix_scores_equal_whole_input_scores_and_each_input_alone()
+    {
+        using var shared = RewardModel.Load(ShippedModels.Reward);
+        using var whole = new RewardModel(SequenceClassifier.FromPretrained(ShippedModels.Reward), TokenizerLoader.Load(ShippedModels.Reward)) { SharePrefix = false };
+        var a = shared.Scores(s_group);
+        var b = whole.Scores(s_group);
+        Assert.True(a.Max() - a.Min() > 0.2, $"the inputs must get clearly different scores for this test to mean anything: {string.Join(", ", a)}");
+        for (int i = 0; i < s_group.Length; i++)
+        {
+            Assert.InRange(a[i] - b[i], -2e-5f, 2e-5f);
+            var alone = whole.Scores([s_group[i]])[0];     // batch of one: no padding, no cache
+            Assert.InRange(a[i] - alone, -2e-5f, 2e-5f);
+        }
+        Assert.Equal(a[0], a[2]);                         // a duplicate gets the very same score
+    }
+
+    [Fact]
+    public void A_micro_batch_smaller_than_the_group_still_matches()
+    {
+        using var rm = RewardModel.Load(ShippedModels.Reward);
+        var full = rm.Scores(s_group, microBatch: 32);
+        var small = rm.Scores(s_group, microBatch: 2);
+        for (int i = 0; i < s_group.Length; i++) Assert.InRange(full[i] - small[i], -2e-5f, 2e-5f);
+    }
+
+    [Fact]
+    public void The_shared_prefix_runs_the_group_through_the_cache()
+    {
+        using var rm = RewardModel.Load(ShippedModels.Reward);
+        var rows = s_group.Where(x => x.Question == Q1).Select(rm.Encode).ToList();
+        int p = RewardModel.CommonPrefixLength(rows);
+        // The template's head is the same for every completion of Q1; the char tokenizer maps it one to one.
+        int head = RewardModelTemplate.Format(Q1, "85", "").Length - "</completion>".Length;
+        Assert.Equal(head, p);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1, 2, 3, 4 }, new[] { 1, 2, 3, 5 }, 3)]
+    [InlineData(new[] { 1, 2, 3 }, new[] { 1, 2, 3, 4 }, 2)]   // capped: the shorter row keeps one token of its own
+    [InlineData(new[] { 1, 2, 3 }, new[] { 1, 2, 3 }, 2)]
+    [InlineData(new[] { 5 }, new[] { 5 }, 0)]
+    [InlineData(new[] { 9, 2 }, new[] { 1, 2 }, 0)]
+    public void Common_prefix_length(int[] a, int[] b, int expected)
+    {
+        Assert.Equal(expected, RewardModel.CommonPrefixLength([a, b]));
+        Assert.Equal(expected, RewardModel.CommonPrefixLength([b, a]));
+    }
+
+    [Fact]
+    public void Common_prefix_of_three_rows_is_the_shortest_pairwise_one()
+    {
+        Assert.Equal(1, RewardModel.CommonPrefixLength([[1, 2, 3, 4], [1, 2, 3, 5], [1, 7, 7, 7]]));
+        Assert.Equal(0, RewardModel.CommonPrefixLength([]));
+    }
+
+    [Fact]
+    public void The_cached_forward_refuses_to_run_with_gradients()
+    {
+        using var rm = RewardModel.Load(ShippedModels.Reward);
+        using var prefix = torch.tensor(new long[] { 1, 2, 3 }, [1, 3]);
+        using var suffix = torch.tensor(new long[] { 4, 5 }, [2, 1]);
+        using var last = torch.tensor(new long[] { 0, 0 });
+        var e = Assert.Throws<InvalidOperationException>(() => rm.Model.ForwardSharedPrefix(prefix, suffix, last));
+        Assert.Contains("no_grad", e.Message);
+    }
+}
