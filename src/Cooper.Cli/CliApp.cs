@@ -20,4 +20,16 @@ public static class CliApp
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
     public static int Run(string[] args) =>
         Build().Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+
+    /// <summary>
+    /// <see cref="Run"/> for the process entry point: Ctrl+C / SIGTERM cancel the token of asynchronous
+    /// commands (<c>annotate</c> stops sending judge requests, <c>serve</c> shuts down), which then get
+    /// <see cref="InvocationConfiguration.ProcessTerminationTimeout"/> to finish before the process exits.
+    /// </summary>
+    public static Task<int> RunAsync(string[] args) =>
+        Build().Parse(args).InvokeAsync(new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+        });
 }

@@ -52,10 +52,19 @@ public sealed class GlobalOptions
         }
     }
 
-    /// <summary>Async variant of <see cref="Run(ParseResult, Func{int})"/>.</summary>
-    public async Task<int> RunAsync(ParseResult pr, Func<Task<int>> body)
+    /// <summary>
+    /// Async variant of <see cref="Run(ParseResult, Func{int})"/>. When <paramref name="ct"/> (the command's
+    /// token: Ctrl+C or SIGTERM) cancels the body, it prints <c>cancelled</c> and returns 130, the shell's
+    /// code for an interrupted command.
+    /// </summary>
+    public async Task<int> RunAsync(ParseResult pr, Func<Task<int>> body, CancellationToken ct = default)
     {
         try { return await body(); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"error: {e.Message}");

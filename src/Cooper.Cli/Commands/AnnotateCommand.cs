@@ -115,7 +115,7 @@ public static class AnnotateCommand
                 return 0;
             }
             finally { client?.Dispose(); }
-        }));
+        }, ct));
         return cmd;
     }
 

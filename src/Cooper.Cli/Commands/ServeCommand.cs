@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Cooper.Serving;
 
 namespace Cooper.Cli.Commands;
@@ -38,25 +37,16 @@ public static class ServeCommand
                 Device = device,
                 Log = Console.WriteLine,
             };
-            // The first Ctrl+C (or SIGTERM) stops gracefully: no new requests, the running generation finishes,
-            // the weights are freed. A second one kills the process as usual.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnSignal(PosixSignalContext c)
-            {
-                c.Cancel = !stop.IsCancellationRequested;
-                stop.Cancel();
-            }
-            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-
-            await using var server = await ModelServer.StartAsync(options, stop.Token);
+            // Ctrl+C (or SIGTERM) cancels ct (CliApp.RunAsync): no new requests, the running generation
+            // finishes, the weights are freed; after ProcessTerminationTimeout the process exits anyway.
+            await using var server = await ModelServer.StartAsync(options, ct);
             Console.WriteLine($"serving '{server.ModelName}' at {server.Url}/v1 (prompt format {server.PromptFormat}, context {server.ContextLength}, {device.type})");
             Console.WriteLine("Ctrl+C to stop");
-            try { await Task.Delay(Timeout.Infinite, stop.Token); }
+            try { await Task.Delay(Timeout.Infinite, ct); }
             catch (OperationCanceledException) { }
             Console.WriteLine("stopping");
             return 0;
-        }));
+        }, ct));
         return cmd;
     }
 }

@@ -72,7 +72,7 @@ public static class CompletionSources
     {
         PromptStyle.Plain => ChatPrompt.ForCharModel(p.Question),
         PromptStyle.Chat => (ChatTemplate.For(tokenizer) ?? ChatTemplate.ChatML).Format(
-            [Tokenizers.ChatMessage.System(ChatPrompt.Instruction), Tokenizers.ChatMessage.User(p.Question)], addGenerationPrompt: true),
+            [ChatMessage.System(ChatPrompt.Instruction), ChatMessage.User(p.Question)], addGenerationPrompt: true),
         _ => throw new ArgumentOutOfRangeException(nameof(style), style, null),
     };
 

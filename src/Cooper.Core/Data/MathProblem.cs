@@ -1,8 +1,5 @@
 namespace Cooper.Data;
 
-/// <summary>One chat message of a prompt, as verl and TRL store them (<c>{"role": "user", "content": "..."}</c>).</summary>
-public sealed record ChatMessage(string Role, string Content);
-
 /// <summary>
 /// One math problem: the unit every dataset reader returns and every writer takes.
 /// Equality is by value, lists and dictionaries included (so a write → read round trip can be

@@ -1,18 +1,5 @@
 namespace Cooper.Endpoints;
 
-/// <summary>One chat message: a role (<c>system</c>, <c>user</c>, <c>assistant</c>) and its text.</summary>
-public sealed record ChatMessage(string Role, string Content)
-{
-    /// <summary>A system message.</summary>
-    public static ChatMessage System(string content) => new("system", content);
-
-    /// <summary>A user message.</summary>
-    public static ChatMessage User(string content) => new("user", content);
-
-    /// <summary>An assistant message.</summary>
-    public static ChatMessage Assistant(string content) => new("assistant", content);
-}
-
 /// <summary>
 /// Per-request sampling settings; a null field falls back to the <see cref="EndpointConfig"/> default
 /// (or, for <see cref="Stop"/> and <see cref="Seed"/>, is not sent).

@@ -337,7 +337,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         PromptStyle.Plain => ChatPrompt.ForCharModel(p.Question),
         PromptStyle.Chat => (ChatTemplate.For(tokenizer) ?? ChatTemplate.ChatML).Format(
-            [Tokenizers.ChatMessage.System(ChatPrompt.Instruction), Tokenizers.ChatMessage.User(p.Question)], addGenerationPrompt: true),
+            [ChatMessage.System(ChatPrompt.Instruction), ChatMessage.User(p.Question)], addGenerationPrompt: true),
         _ => throw new ArgumentOutOfRangeException(nameof(style), style, null),
     };
 

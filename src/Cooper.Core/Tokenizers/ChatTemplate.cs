@@ -2,14 +2,6 @@ using System.Text;
 
 namespace Cooper.Tokenizers;
 
-/// <summary>One chat turn. Roles: <c>system</c>, <c>user</c>, <c>assistant</c>.</summary>
-public sealed record ChatMessage(string Role, string Content)
-{
-    public static ChatMessage System(string content) => new("system", content);
-    public static ChatMessage User(string content) => new("user", content);
-    public static ChatMessage Assistant(string content) => new("assistant", content);
-}
-
 /// <summary>The chat formats implemented.</summary>
 public enum ChatFormat
 {
