@@ -25,18 +25,23 @@ public sealed class KvCache : IDisposable
     public long BatchSize => _keys[0].shape[0];
 
     public KvCache(ModelConfig config, long batchSize, int capacity, Device device, ScalarType dtype)
+        : this(config.NumHiddenLayers, batchSize, capacity, config.NumKeyValueHeads, config.HeadDim, device, dtype)
+    {
+    }
+
+    private KvCache(int layers, long batchSize, int capacity, long kvHeads, long headDim, Device device, ScalarType dtype)
     {
         if (batchSize <= 0) throw new ArgumentException($"batchSize must be > 0, got {batchSize}");
         if (capacity <= 0) throw new ArgumentException($"capacity must be > 0, got {capacity}");
         Capacity = capacity;
-        _keys = new Tensor[config.NumHiddenLayers];
-        _values = new Tensor[config.NumHiddenLayers];
-        for (int i = 0; i < config.NumHiddenLayers; i++)
+        _keys = new Tensor[layers];
+        _values = new Tensor[layers];
+        for (int i = 0; i < layers; i++)
         {
             // zeros, not empty: a slot is never read before it is written, but NaN garbage times a zero
             // attention weight would still be NaN if that ever changed.
-            _keys[i] = torch.zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
-            _values[i] = torch.zeros([batchSize, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            _keys[i] = torch.zeros([batchSize, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            _values[i] = torch.zeros([batchSize, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
         }
     }
 
@@ -55,6 +60,28 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Marks <paramref name="t"/> more positions as filled (called once per forward, after all layers).</summary>
     public void Advance(int t) => Length += t;
+
+    /// <summary>
+    /// A new cache of <paramref name="rows"/> rows and <paramref name="capacity"/> positions whose first
+    /// <see cref="Length"/> positions hold this one-row cache's contents in every row: a shared prompt
+    /// computed once, then continued by many sequences.
+    /// </summary>
+    public KvCache Broadcast(long rows, int capacity)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (BatchSize != 1) throw new InvalidOperationException($"only a one-row cache can be broadcast, this one has {BatchSize} rows");
+        if (capacity < Length) throw new ArgumentException($"capacity {capacity} is below the {Length} positions to copy");
+        var k0 = _keys[0];
+        var copy = new KvCache(_keys.Length, rows, capacity, k0.shape[1], k0.shape[3], k0.device, k0.dtype) { Length = Length };
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            using (var src = _keys[i].narrow(2, 0, Length))
+            using (var dst = copy._keys[i].narrow(2, 0, Length)) dst.copy_(src);        // broadcasts the one row
+            using (var src = _values[i].narrow(2, 0, Length))
+            using (var dst = copy._values[i].narrow(2, 0, Length)) dst.copy_(src);
+        }
+        return copy;
+    }
 
     /// <summary>Forgets the contents (the memory is reused).</summary>
     public void Reset() => Length = 0;

@@ -99,21 +99,40 @@ public sealed class SequenceClassifier : nn.Module
 
     /// <summary>
     /// Scores (G, num_labels) of G sequences that all begin with <paramref name="prefixIds"/> (1, P): the
-    /// prefix runs once into a KV cache, then the G continuations <paramref name="suffixIds"/> (G, S),
-    /// right-padded, attend over it; row i is pooled at suffix position <paramref name="lastIndex"/>[i]
-    /// (its last real token). Equal, up to float round-off, to <see cref="forward"/> on the G full
-    /// sequences; the prefix's matmuls are paid once instead of G times. Inference only (no gradient
-    /// flows through the cache).
+    /// prefix runs once (<see cref="Prefill"/>), then the G continuations <paramref name="suffixIds"/> (G, S),
+    /// right-padded, attend over it (<see cref="ForwardContinuations"/>). Equal, up to float round-off, to
+    /// <see cref="forward"/> on the G full sequences; the prefix's matmuls are paid once instead of G times.
+    /// Inference only (no gradient flows through the cache).
     /// </summary>
     public Tensor ForwardSharedPrefix(Tensor prefixIds, Tensor suffixIds, Tensor lastIndex)
     {
+        using var prefix = Prefill(prefixIds);
+        return ForwardContinuations(prefix, suffixIds, lastIndex);
+    }
+
+    /// <summary>Runs one row <paramref name="prefixIds"/> (1, P) into a new KV cache of P positions (the caller disposes it).</summary>
+    public KvCache Prefill(Tensor prefixIds)
+    {
         if (prefixIds.shape[0] != 1) throw new ArgumentException($"the shared prefix must be one row, got {prefixIds.shape[0]}");
-        if (torch.is_grad_enabled()) throw new InvalidOperationException("ForwardSharedPrefix is for inference: call it under torch.no_grad()");
+        if (torch.is_grad_enabled()) throw new InvalidOperationException("cached scoring is for inference: call it under torch.no_grad()");
+        using var scope = torch.NewDisposeScope();                                  // the cache's own tensors are outside it
+        var cache = new KvCache(Config, 1, (int)prefixIds.shape[1], Device, Dtype);
+        try { _model.forward(prefixIds, cache: cache).Dispose(); }
+        catch { cache.Dispose(); throw; }
+        return cache;
+    }
+
+    /// <summary>
+    /// Scores (G, num_labels) of the continuations <paramref name="suffixIds"/> (G, S), right-padded, of the
+    /// one-row prefix in <paramref name="prefix"/> (left unchanged); row i is pooled at suffix position
+    /// <paramref name="lastIndex"/>[i], its last real token.
+    /// </summary>
+    public Tensor ForwardContinuations(KvCache prefix, Tensor suffixIds, Tensor lastIndex)
+    {
+        if (torch.is_grad_enabled()) throw new InvalidOperationException("cached scoring is for inference: call it under torch.no_grad()");
         using var scope = torch.NewDisposeScope();
-        long p = prefixIds.shape[1], g = suffixIds.shape[0], s = suffixIds.shape[1];
-        using var cache = new KvCache(Config, 1, (int)(p + s), Device, Dtype);
-        _model.forward(prefixIds, cache: cache).Dispose();                         // fills positions 0 … P-1
-        cache.KeepRows(torch.zeros(g, ScalarType.Int64, prefixIds.device));         // the prefix, once per row
+        long g = suffixIds.shape[0], s = suffixIds.shape[1];
+        using var cache = prefix.Broadcast(g, prefix.Length + (int)s);
         var hidden = _model.forward(suffixIds, cache: cache);                       // (G, S, C), positions P … P+S-1
         var rows = torch.arange(g, ScalarType.Int64, suffixIds.device);
         var pooled = hidden[rows, lastIndex];                                       // (G, C)

@@ -240,19 +240,44 @@ public sealed class RewardModel : IDisposable
         return Math.Max(p, 0);
     }
 
-    /// <summary>σ(z) of the inputs <paramref name="chunk"/> (indices into <paramref name="encoded"/>), which share their first <paramref name="p"/> tokens.</summary>
+    /// <summary>
+    /// σ(z) of the inputs <paramref name="chunk"/> (indices into <paramref name="encoded"/>), which share their
+    /// first <paramref name="p"/> tokens: the prefix runs once, then its continuations in batches of similar
+    /// length (a batch grows while its padded area stays within <see cref="PaddingSlack"/> of its real tokens).
+    /// </summary>
     private void ScoreSharedPrefix(int[] chunk, int[][] encoded, int p, float[] into)
     {
-        using var scope = torch.NewDisposeScope();
         var device = Model.Device;
-        var prefix = torch.tensor(encoded[chunk[0]].AsSpan(0, p).ToArray().Select(x => (long)x).ToArray(), [1, p], ScalarType.Int64).to(device);
-        var suffixes = chunk.Select(i => encoded[i][p..]).ToList();
-        var (ids, _) = Collate(suffixes);                                                    // (G, S) right-padded
-        var last = torch.tensor(suffixes.Select(r => (long)r.Length - 1).ToArray(), ScalarType.Int64).to(device); // (G,)
-        var prob = Model.ForwardSharedPrefix(prefix, ids, last).squeeze(-1).to(ScalarType.Float32).sigmoid();
-        var host = prob.cpu().data<float>().ToArray();
-        for (int k = 0; k < chunk.Length; k++) into[chunk[k]] = host[k];
+        using var outer = torch.NewDisposeScope();
+        var prefixIds = torch.tensor(encoded[chunk[0]].AsSpan(0, p).ToArray().Select(x => (long)x).ToArray(), [1, p], ScalarType.Int64).to(device);
+        using var prefix = Model.Prefill(prefixIds);
+        var sorted = chunk.OrderBy(i => encoded[i].Length).ToArray();
+        int start = 0;
+        while (start < sorted.Length)
+        {
+            int end = start + 1;
+            long real = encoded[sorted[start]].Length - p;
+            while (end < sorted.Length)
+            {
+                long len = encoded[sorted[end]].Length - p;          // the longest so far: rows are sorted
+                if (len * (end - start + 1) > PaddingSlack * (real + len)) break;
+                real += len;
+                end++;
+            }
+            var rows = sorted[start..end];
+            using var scope = torch.NewDisposeScope();
+            var suffixes = rows.Select(i => encoded[i][p..]).ToList();
+            var (ids, _) = Collate(suffixes);                                                    // (b, S) right-padded
+            var last = torch.tensor(suffixes.Select(r => (long)r.Length - 1).ToArray(), ScalarType.Int64).to(device); // (b,)
+            var prob = Model.ForwardContinuations(prefix, ids, last).squeeze(-1).to(ScalarType.Float32).sigmoid();
+            var host = prob.cpu().data<float>().ToArray();
+            for (int k = 0; k < rows.Length; k++) into[rows[k]] = host[k];
+            start = end;
+        }
     }
+
+    /// <summary>A continuation batch may hold at most this many times its real tokens once padded.</summary>
+    public const double PaddingSlack = 1.25;
 
     /// <summary>Right-pads <paramref name="rows"/> with the pad id: ids (B, T) int64 and attention mask (B, T) int64 on the model's device.</summary>
     public (Tensor Ids, Tensor Mask) Collate(IReadOnlyList<int[]> rows)

@@ -3,6 +3,7 @@ using Cooper.Rewards;
 using Cooper.Tokenizers;
 using Cooper.Tests.RL;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Cooper.Tests.RewardModeling;
 
@@ -95,5 +96,29 @@ public class SharedPrefixScoringTests
         using var last = torch.tensor(new long[] { 0, 0 });
         var e = Assert.Throws<InvalidOperationException>(() => rm.Model.ForwardSharedPrefix(prefix, suffix, last));
         Assert.Contains("no_grad", e.Message);
+    }
+
+    [Fact]
+    public void A_one_row_cache_broadcasts_its_filled_positions_to_every_row()
+    {
+        using var rm = RewardModel.Load(ShippedModels.Reward);
+        using var noGrad = torch.no_grad();
+        using var ids = torch.tensor(new long[] { 5, 6, 7, 8 }, [1, 4]);
+        using var one = rm.Model.Prefill(ids);
+        using var three = one.Broadcast(3, 10);
+        Assert.Equal(4, three.Length);
+        Assert.Equal(10, three.Capacity);
+        Assert.Equal(3, three.BatchSize);
+        // Continuing both with the same token must give the same keys: compare through the scores.
+        using var next = torch.tensor(new long[] { 9, 9, 9 }, [3, 1]);
+        using var last = torch.zeros(3, ScalarType.Int64);
+        using var scores = rm.Model.ForwardContinuations(one, next, last);
+        var v = scores.data<float>().ToArray();
+        Assert.Equal(v[0], v[1], 6);
+        Assert.Equal(v[0], v[2], 6);
+        using var whole = rm.Model.forward(torch.tensor(new long[] { 5, 6, 7, 8, 9 }, [1, 5]));
+        Assert.Equal(whole.item<float>(), v[0], 4);
+        Assert.Throws<InvalidOperationException>(() => three.Broadcast(2, 10));   // only a one-row cache
+        Assert.Equal(4, one.Length);                                               // the prefix cache is left as it was
     }
 }
