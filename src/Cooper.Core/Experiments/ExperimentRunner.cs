@@ -112,7 +112,9 @@ public static class ExperimentRunner
                 using (var trainer = new GrpoTrainer(tc, inputs, folder, device))
                 {
                     int runIndex = ++done;
-                    // On a terminal the trainer's live progress bar shows the run; log lines are for pipes and CI.
+                    // On a terminal the trainer's live progress bar shows the run; for pipes and CI one log line
+                    // per step (with the whole experiment's ETA) replaces the trainer's periodic lines.
+                    trainer.ShowProgress = !Console.IsOutputRedirected;
                     if (Console.IsOutputRedirected)
                     trainer.OnStep = (step, m) =>
                     {

@@ -83,6 +83,9 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>Called after each step with (step, metrics).</summary>
     public Action<int, IReadOnlyDictionary<string, double>>? OnStep { get; set; }
 
+    /// <summary>Show the trainer's own progress (a live bar on terminals, periodic lines otherwise); default true.</summary>
+    public bool ShowProgress { get; set; } = true;
+
     /// <summary>Sets up a run in <paramref name="run"/>, resuming from its latest checkpoint when there is one and <paramref name="resume"/> is set.</summary>
     public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false)
     {
@@ -133,7 +136,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         using var metrics = new MetricsWriter(_run.MetricsFile);
         using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"));
-        using var progress = new ProgressReporter($"train:{_cfg.Reward.ToString().ToLowerInvariant()}", _cfg.Steps, _step);
+        using var progress = ShowProgress ? new ProgressReporter($"train:{_cfg.Reward.ToString().ToLowerInvariant()}", _cfg.Steps, _step) : null;
         if (_step == 0 && _cfg.ValEvery > 0)
         {
             var v0 = Validate();
@@ -151,7 +154,7 @@ public sealed class GrpoTrainer : IDisposable
             metrics.Write(_step, m);
             tb.Write(_step, m);
             OnStep?.Invoke(_step, m);
-            progress.Report(_step, $"reward={m["train/reward_mean"]:0.000} acc={m["train/verified_accuracy"]:0.000}{(m.GetValueOrDefault("alarm/hacking") > 0 ? " HACKING?" : "")}");
+            progress?.Report(_step, $"reward={m["train/reward_mean"]:0.000} acc={m["train/verified_accuracy"]:0.000}{(m.GetValueOrDefault("alarm/hacking") > 0 ? " HACKING?" : "")}");
             if ((_cfg.CheckpointEvery > 0 && _step % _cfg.CheckpointEvery == 0) || _step == _cfg.Steps)
                 SaveCheckpoint();
         }
