@@ -103,6 +103,31 @@ public class HfParityTests
         for (int i = 0; i < ours.Length; i++) Assert.True(Math.Abs(ours[i] - theirs[i]) <= Tolerance, $"score {i}: {ours[i]} vs {theirs[i]}");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(16)]   // the rows have 17 tokens: a continuation of one
+    public void Reward_model_scores_through_a_cached_prefix_match_transformers(int k)
+    {
+        var reference = ModelFixtures.Reference(ModelFixtures.TinyQwen2Rm);
+        using var rm = SequenceClassifier.FromPretrained(ModelFixtures.TinyQwen2Rm);
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var ids = Rows(reference["input_ids"]);
+        var theirs = reference["scores"]!.AsArray().Select(x => x!.GetValue<double>()).ToArray();
+        for (int i = 0; i < ids.Length; i++)
+        {
+            // Row i = prefix + continuation; batched with a shorter continuation of the same prefix (right-padded with 0).
+            var rest = ids[i][k..];
+            var shorter = rest[..Math.Max(1, rest.Length / 2)];
+            var suffix = rest.Concat(shorter).Concat(Enumerable.Repeat(0, rest.Length - shorter.Length)).Select(x => (long)x).ToArray();
+            var prefix = torch.tensor(ids[i][..k].Select(x => (long)x).ToArray(), [1, k]);
+            var scores = rm.ForwardSharedPrefix(prefix, torch.tensor(suffix, [2, rest.Length]), torch.tensor(new long[] { rest.Length - 1, shorter.Length - 1 }));
+            var ours = scores.squeeze(1).data<float>().ToArray();
+            Assert.True(Math.Abs(ours[0] - theirs[i]) <= Tolerance, $"row {i}, prefix {k}: {ours[0]} vs {theirs[i]}");
+        }
+    }
+
     [Fact]
     public void The_parity_checker_passes_on_both_fixtures_and_reports_the_applicable_keys()
     {

@@ -1,6 +1,7 @@
 using Cooper.Modeling;
 using Cooper.Rewards;
 using Cooper.Tokenizers;
+using Cooper.Tests.Modeling;
 using Cooper.Tests.RL;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -120,5 +121,28 @@ public class SharedPrefixScoringTests
         Assert.Equal(whole.item<float>(), v[0], 4);
         Assert.Throws<InvalidOperationException>(() => three.Broadcast(2, 10));   // only a one-row cache
         Assert.Equal(4, one.Length);                                               // the prefix cache is left as it was
+    }
+
+    [Fact]
+    public void With_a_BPE_tokenizer_the_prefix_is_cut_on_token_ids_and_scores_still_match()
+    {
+        // Qwen's BPE can merge across the template's text boundaries; the common prefix is taken on ids.
+        var tok = TokenizerLoader.Load(ModelFixtures.QwenTokenizer);
+        var config = TinyRewardModel.Config(tok) with { VocabSize = 151_936, HiddenSize = 16, IntermediateSize = 32, InitializerRange = 0.5 };
+        using var shared = new RewardModel(SequenceClassifier.Create(config, seed: 7), tok, ownsTokenizer: false);
+        using var whole = new RewardModel(SequenceClassifier.Create(config, seed: 7), tok, ownsTokenizer: false) { SharePrefix = false };
+        RmInput[] inputs =
+        [
+            new("How many legs do 3 spiders have?", "24", "3*8=24. The answer is \\boxed{24}."),
+            new("How many legs do 3 spiders have?", "24", "The answer is \\boxed{18}."),
+            new("How many legs do 3 spiders have?", "24", "\n\n3 times 8 is twenty-four"),
+            new("How many legs do 3 spiders have?", "24", "24"),
+        ];
+        var rows = inputs.Select(shared.Encode).ToList();
+        Assert.True(RewardModel.CommonPrefixLength(rows) >= RewardModel.MinSharedPrefix, "the inputs must take the shared-prefix path");
+        var a = shared.Scores(inputs);
+        var b = whole.Scores(inputs);
+        Assert.True(a.Max() - a.Min() > 1e-3, $"the scores must differ for this test to mean anything: {string.Join(", ", a)}");
+        for (int i = 0; i < inputs.Length; i++) Assert.InRange(a[i] - b[i], -2e-5f, 2e-5f);
     }
 }
