@@ -10,6 +10,7 @@ public static class BenchRegistry
         ["verify"] = ("rule verifier: ms/case on the Math-Verify dev cases, thread scaling, GSM8K reward path", VerifyBench.Run),
         ["rollout"] = ("generation tokens/s: KV-cache RolloutEngine vs full recompute (--shape small|qwen0.5b)", ModelBench.Rollout),
         ["rm-score"] = ("seconds to score one GRPO step's rollouts with the shipped reward model: whole inputs vs shared prefix", RmScoreBench.Run),
+        ["rm-probe"] = ("what the shipped reward model rewards: gold solutions vs rewritten, answer-changed and slipped ones", RmProbeBench.Run),
         ["train-step"] = ("forward+backward tokens/s of the token log-prob loss (--shape small|qwen0.5b)", ModelBench.TrainStep),
     };
 

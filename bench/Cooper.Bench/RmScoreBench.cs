@@ -83,7 +83,7 @@ public static class RmScoreBench
         return times[times.Count / 2];
     }
 
-    private static string FindModels()
+    internal static string FindModels()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cooper.slnx"))) dir = dir.Parent;

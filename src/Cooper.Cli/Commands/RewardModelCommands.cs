@@ -50,6 +50,12 @@ public static class RewardModelCommands
             var (train, held) = cfg.ValData is null
                 ? RewardModelTrainer.Split(rows, cfg.ValFraction, cfg.Seed)
                 : (rows, LabelledSet.Read(cfg.ValData));
+            if (cfg.ReferenceSwap > 0)
+            {
+                int before = train.Count;
+                train = ReferenceSwap.Augment(train, cfg.ReferenceSwap, cfg.Seed);
+                Console.WriteLine($"reference swap: {train.Count - before} swapped copies added to {before} training rows");
+            }
             Console.WriteLine($"train {train.Count} rows ({train.Count(r => r.Label)} correct), validation {held.Count} rows ({held.Count(r => r.Label)} correct)");
             var run = RunFolder.Open(cfg.Out);
             var result = RewardModelTrainer.Train(cfg, train, held, run, () => RewardModelTrainer.Initialise(cfg, device), device, Console.WriteLine);

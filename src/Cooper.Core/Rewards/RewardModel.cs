@@ -170,8 +170,9 @@ public sealed class RewardModel : IDisposable
     /// so most of each input is the same for the whole group. Identical inputs are scored once (with
     /// <see cref="ScoreDuplicatesOnce"/>: a small policy often repeats itself, a hacked one always); with
     /// <see cref="SharePrefix"/>, inputs with the same question and reference are scored as one prefix
-    /// (their longest common token prefix, run once into a KV cache) plus their right-padded continuations
-    /// (<see cref="SequenceClassifier.ForwardSharedPrefix"/>). The remaining inputs are grouped by length
+    /// (their longest common token prefix, run once into a KV cache: <see cref="SequenceClassifier.Prefill"/>)
+    /// plus their right-padded continuations in batches of similar length
+    /// (<see cref="SequenceClassifier.ForwardContinuations"/>). The remaining inputs are grouped by length
     /// (sorted) so a micro-batch carries little padding. Every path gives the same scores up to float round-off.
     /// </remarks>
     public float[] Scores(IReadOnlyList<RmInput> batch, int microBatch = 32)

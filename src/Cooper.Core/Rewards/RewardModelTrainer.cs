@@ -61,6 +61,11 @@ public sealed record RmTrainConfig : IValidatable
     public int KeepCheckpoints { get; init; } = 2;
     /// <summary>Seed of the head's initialisation, the validation split and the data order.</summary>
     public long Seed { get; init; } = 1;
+    /// <summary>
+    /// Beyond the paper: add reference-swapped copies of this share of the training rows (0 = off, 1 = every
+    /// row), so that only the reference explains the label; see <see cref="ReferenceSwap"/>.
+    /// </summary>
+    public double ReferenceSwap { get; init; }
     /// <summary>Stop once this many steps are done (0 = run all): for testing a kill and resume.</summary>
     public int StopAfter { get; init; }
 
@@ -82,6 +87,7 @@ public sealed record RmTrainConfig : IValidatable
         if (EvalEvery < 0 || CheckpointEvery < 0) throw new ConfigException("eval_every and checkpoint_every must be ≥ 0 (0 = only at the end)");
         if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (StopAfter < 0) throw new ConfigException($"stop_after must be ≥ 0 (got {StopAfter})");
+        if (ReferenceSwap is < 0 or > 1) throw new ConfigException($"reference_swap must be in [0, 1] (got {ReferenceSwap})");
     }
 }
 
