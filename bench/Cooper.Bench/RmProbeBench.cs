@@ -19,7 +19,7 @@ namespace Cooper.Bench;
 /// the gold solution outranks each edit. A model that compares the answer with the reference scores the
 /// first two low and the slip high; one that checks the arithmetic does the opposite for the first and last.
 /// </summary>
-/// <remarks>Options: <c>--models DIR</c> (default: models/ of the repository), <c>--limit N</c> (problems, default all 200).</remarks>
+/// <remarks>Options: <c>--reward DIR</c> (default: models/reward of the repository), <c>--limit N</c> (problems, default all 200).</remarks>
 public static partial class RmProbeBench
 {
     [GeneratedRegex(@"(?<a>-?\d+(?:\.\d+)?)\s*(?<op>[-+*/])\s*(?<b>-?\d+(?:\.\d+)?)\s*=\s*(?<c>-?\d+)(?!\d|\.\d)")]
@@ -39,7 +39,8 @@ public static partial class RmProbeBench
         var models = Get("--models", RmScoreBench.FindModels());
         int limit = int.Parse(Get("--limit", "200"), CultureInfo.InvariantCulture);
         Console.WriteLine(BenchRegistry.Header("Cooper.Bench rm-probe " + string.Join(' ', args)));
-        var dir = Path.Combine(models, "reward");
+        Console.WriteLine($"reward model: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Get("--reward", "models/reward")))}");
+        var dir = Get("--reward", Path.Combine(models, "reward"));
         using var rm = new RewardModel(SequenceClassifier.FromPretrained(dir), TokenizerLoader.Load(dir));
 
         var kinds = new[] { "gold solution", "step rewrite (consistent, wrong answer)", "answer-only change", "uncarried slip (answer still right)" };
