@@ -25,6 +25,25 @@ public static class BenchRegistry
         return b.Run(args[1..]);
     }
 
+    /// <summary>The value after <paramref name="name"/> in <paramref name="args"/>, else <paramref name="fallback"/>.</summary>
+    public static string Arg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    /// <summary><see cref="Arg"/> parsed as an invariant-culture integer.</summary>
+    public static int IntArg(string[] args, string name, int fallback) =>
+        int.Parse(Arg(args, name, fallback.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The repository's <c>models/</c> folder (found by walking up to <c>Cooper.slnx</c>), else <c>models</c>.</summary>
+    public static string ModelsDir()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cooper.slnx"))) dir = dir.Parent;
+        return dir is null ? "models" : Path.Combine(dir.FullName, "models");
+    }
+
     /// <summary>A header line naming the command, machine and date, for docs/BENCHMARKS.md.</summary>
     public static string Header(string command) =>
         $"`{command}` — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +

@@ -46,12 +46,8 @@ public static class ModelBench
 
         public static Options Parse(string[] args)
         {
-            string Get(string name, string fallback)
-            {
-                int i = Array.IndexOf(args, name);
-                return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-            }
-            int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+            string Get(string name, string fallback) => BenchRegistry.Arg(args, name, fallback);
+            int Int(string name, int fallback) => BenchRegistry.IntArg(args, name, fallback);
             var shape = Get("--shape", "small");
             bool big = shape != "small";
             var device = TorchRuntime.ResolveDevice(Enum.Parse<DeviceChoice>(Get("--device", "cpu"), ignoreCase: true));

@@ -30,18 +30,12 @@ public static partial class RmProbeBench
 
     public static int Run(string[] args)
     {
-        string Get(string name, string fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-        }
         TorchRuntime.PreloadLibTorch();
-        var models = Get("--models", RmScoreBench.FindModels());
-        int limit = int.Parse(Get("--limit", "200"), CultureInfo.InvariantCulture);
+        int limit = BenchRegistry.IntArg(args, "--limit", 200);
+        var dir = BenchRegistry.Arg(args, "--reward", Path.Combine(BenchRegistry.ModelsDir(), "reward"));
         Console.WriteLine(BenchRegistry.Header("Cooper.Bench rm-probe " + string.Join(' ', args)));
-        Console.WriteLine($"reward model: {Path.GetFileName(Path.TrimEndingDirectorySeparator(Get("--reward", "models/reward")))}");
-        var dir = Get("--reward", Path.Combine(models, "reward"));
-        using var rm = new RewardModel(SequenceClassifier.FromPretrained(dir), TokenizerLoader.Load(dir));
+        Console.WriteLine($"reward model: {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))}");
+        using var rm = RewardModel.Load(dir);
 
         var kinds = new[] { "gold solution", "step rewrite (consistent, wrong answer)", "answer-only change", "uncarried slip (answer still right)" };
         var rows = new List<(int Problem, int Kind, RmInput Input)>();

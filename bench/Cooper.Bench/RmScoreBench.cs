@@ -23,17 +23,13 @@ public static class RmScoreBench
 {
     public static int Run(string[] args)
     {
-        string Get(string name, string fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-        }
-        int Int(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        string Get(string name, string fallback) => BenchRegistry.Arg(args, name, fallback);
+        int Int(string name, int fallback) => BenchRegistry.IntArg(args, name, fallback);
         TorchRuntime.PreloadLibTorch();
         if (Int("--threads", 0) is > 0 and var threads) torch.set_num_threads(threads);
         int prompts = Int("--prompts", 8), n = Int("--n", 16), reps = Int("--reps", 5);
         double temperature = double.Parse(Get("--temperature", "1.0"), CultureInfo.InvariantCulture);
-        var models = Get("--models", FindModels());
+        var models = Get("--models", BenchRegistry.ModelsDir());
         Console.WriteLine(BenchRegistry.Header("Cooper.Bench rm-score " + string.Join(' ', args)));
 
         using var policy = CausalLM.FromPretrained(Path.Combine(models, "policy"));
@@ -45,7 +41,7 @@ public static class RmScoreBench
         var inputs = samples.Select(s => new RmInput(problems[s.PromptIndex].Question, problems[s.PromptIndex].ReferenceAnswer, s.Text)).ToList();
 
         var dir = Path.Combine(models, "reward");
-        using var shared = new RewardModel(SequenceClassifier.FromPretrained(dir), TokenizerLoader.Load(dir));
+        using var shared = RewardModel.Load(dir);
         using var whole = new RewardModel(SequenceClassifier.FromPretrained(dir), TokenizerLoader.Load(dir)) { SharePrefix = false };
         using var every = new RewardModel(SequenceClassifier.FromPretrained(dir), TokenizerLoader.Load(dir)) { SharePrefix = false, ScoreDuplicatesOnce = false };
         var encoded = inputs.Select(shared.Encode).ToList();
@@ -81,12 +77,5 @@ public static class RmScoreBench
         }
         times.Sort();
         return times[times.Count / 2];
-    }
-
-    internal static string FindModels()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cooper.slnx"))) dir = dir.Parent;
-        return dir is null ? "models" : Path.Combine(dir.FullName, "models");
     }
 }
