@@ -4,6 +4,7 @@ using Cooper.Data.Embedded;
 using Cooper.Generation;
 using Cooper.Modeling;
 using Cooper.RL;
+using Cooper.Data;
 using Cooper.Rewards;
 using Cooper.Runtime;
 using Cooper.Tokenizers;
@@ -35,7 +36,7 @@ public static class RmScoreBench
         using var policy = CausalLM.FromPretrained(Path.Combine(models, "policy"));
         var tokenizer = TokenizerLoader.Load(Path.Combine(models, "policy"));
         var problems = EmbeddedTask.Generate().Train.Take(prompts).ToList();
-        var promptIds = problems.Select(p => tokenizer.Encode(GrpoTrainer.PromptFor(PromptStyle.Plain, tokenizer, p))).ToList();
+        var promptIds = problems.Select(p => tokenizer.Encode(new PolicyPrompt(PromptStyle.Plain, tokenizer).Text(p))).ToList();
         var samples = new RolloutEngine(policy, tokenizer).Generate(promptIds,
             new SamplingParams { Temperature = temperature, TopP = 1.0, MaxNewTokens = 200, N = n, Seed = 1 });
         var inputs = samples.Select(s => new RmInput(problems[s.PromptIndex].Question, problems[s.PromptIndex].ReferenceAnswer, s.Text)).ToList();

@@ -7,6 +7,7 @@ using Cooper.Endpoints;
 using Cooper.Generation;
 using Cooper.Modeling;
 using Cooper.RL;
+using Cooper.Rewards;
 using Cooper.Tokenizers;
 using Cooper.Verify;
 

@@ -7,6 +7,7 @@ using Cooper.Evaluation;
 using Cooper.Generation;
 using Cooper.Modeling;
 using Cooper.RL;
+using Cooper.Rewards;
 using Cooper.Tokenizers;
 using Spectre.Console;
 
@@ -36,7 +37,7 @@ public static class EvalCommand
             using var policy = CausalLM.FromPretrained(pr.GetValue(model)!, device);
             var tokenizer = TokenizerLoader.Load(pr.GetValue(model)!);
             var style = pr.GetValue(prompt);
-            var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), problems, p => GrpoTrainer.PromptFor(style, tokenizer, p),
+            var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), problems, new PolicyPrompt(style, tokenizer),
                 pr.GetValue(samples), pr.GetValue(temperature), pr.GetValue(topP), pr.GetValue(maxNew), seed: pr.GetValue(g.Seed) ?? 777_000_003);
             Print(r);
             if (pr.GetValue(outFile) is { } path)

@@ -21,7 +21,7 @@ public static class ExperimentCommand
         var reportOnly = new Option<bool>("--report-only") { Description = "rebuild report.md/report.json/plots from a finished --out folder without training" };
         var cmd = new Command("experiment", "Train rule / static-RM / Cooper side by side and write report.md, report.json and plots");
         foreach (var o in new Option[] { config, out_, seeds, steps, quick, set, reportOnly }) cmd.Options.Add(o);
-        cmd.SetAction(pr => g.Run(pr, () =>
+        cmd.SetAction((pr, ct) => g.RunAsync(pr, async () =>
         {
             var overrides = (pr.GetValue(set) ?? []).ToList();
             if (pr.GetValue(out_) is { } o) overrides.Add($"out={o}");
@@ -36,11 +36,11 @@ public static class ExperimentCommand
                 return 0;
             }
             var device = g.InitTorch(pr);
-            var json = ExperimentRunner.Run(cfg, device);
+            var json = await ExperimentRunner.RunAsync(cfg, device, ct: ct);
             PrintSummary(json);
             Console.WriteLine($"report: {Path.Combine(cfg.Out, "report.md")}");
             return 0;
-        }));
+        }, ct));
         return cmd;
     }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Cooper.Configuration;
 using Cooper.RL;
+using Cooper.Rewards;
+using Cooper.Data;
 using Cooper.Runs;
 
 namespace Cooper.Cli.Commands;
@@ -19,7 +21,7 @@ public static class TrainCommand
         cmd.Options.Add(reward);
         cmd.Options.Add(set);
         cmd.Options.Add(resume);
-        cmd.SetAction(pr => g.Run(pr, () =>
+        cmd.SetAction((pr, ct) => g.RunAsync(pr, async () =>
         {
             var overrides = (pr.GetValue(set) ?? []).ToList();
             if (pr.GetValue(reward) is { } r) overrides.Add($"reward={r}");
@@ -30,9 +32,9 @@ public static class TrainCommand
             var inputs = TrainerSetup.Inputs(cfg, msg => Console.Error.WriteLine("warning: " + msg));
             using var trainer = new GrpoTrainer(cfg, inputs, run, device, pr.GetValue(resume));
             Console.WriteLine($"run folder: {run.Path}");
-            trainer.Train();
+            await trainer.TrainAsync(ct);
             return 0;
-        }));
+        }, ct));
         return cmd;
     }
 }

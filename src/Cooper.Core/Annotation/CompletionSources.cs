@@ -67,15 +67,6 @@ public static class CompletionSources
         return items;
     }
 
-    /// <summary>The policy's prompt for a problem, as the GRPO trainer builds it.</summary>
-    public static string PromptText(MathProblem p, PromptStyle style, ITokenizer tokenizer) => style switch
-    {
-        PromptStyle.Plain => ChatPrompt.ForCharModel(p.Question),
-        PromptStyle.Chat => (ChatTemplate.For(tokenizer) ?? ChatTemplate.ChatML).Format(
-            [ChatMessage.System(ChatPrompt.Instruction), ChatMessage.User(p.Question)], addGenerationPrompt: true),
-        _ => throw new ArgumentOutOfRangeException(nameof(style), style, null),
-    };
-
     /// <summary>
     /// Samples <paramref name="samplesPerProblem"/> completions per problem from <paramref name="policy"/>,
     /// <paramref name="batchPrompts"/> prompts per generation call. The sampling seed of each call derives
@@ -87,7 +78,8 @@ public static class CompletionSources
     {
         if (samplesPerProblem < 1) throw new ArgumentException($"samples per problem must be ≥ 1, got {samplesPerProblem}");
         if (batchPrompts < 1) throw new ArgumentException($"batchPrompts must be ≥ 1, got {batchPrompts}");
-        var stops = style == PromptStyle.Chat ? (ChatTemplate.For(tokenizer) ?? ChatTemplate.ChatML).StopTokenIds(tokenizer) : sampling.StopTokenIds;
+        var prompt = new PolicyPrompt(style, tokenizer);
+        var stops = prompt.StopTokenIds.Count > 0 ? prompt.StopTokenIds : sampling.StopTokenIds;
         var engine = new RolloutEngine(policy, tokenizer);
         var items = new List<AnnotationItem>(problems.Count * samplesPerProblem);
         policy.eval();
@@ -100,7 +92,7 @@ public static class CompletionSources
                 StopTokenIds = stops,
                 Seed = (long)(SplitMix64.Derive((ulong)sampling.Seed, 0xA11_07A7EUL, (ulong)start) & 0x7FFF_FFFF_FFFF_FFFFUL),
             };
-            foreach (var s in engine.Generate(chunk.Select(q => PromptText(q, style, tokenizer)).ToList(), p))
+            foreach (var s in engine.Generate(chunk.Select(prompt.Text).ToList(), p))
             {
                 var prob = chunk[s.PromptIndex];
                 items.Add(new AnnotationItem($"{prob.Id}#{s.SampleIndex}", prob.Question, prob.ReferenceAnswer, s.Text)

@@ -33,9 +33,9 @@ public sealed record EvalResult(
 public static class PolicyEvaluator
 {
     /// <summary>Samples <paramref name="samples"/> completions per problem and verifies each.</summary>
-    /// <param name="prompt">Problem → prompt text for the policy.</param>
+    /// <param name="prompt">The policy's prompts: text per problem and the ids that end a response.</param>
     /// <param name="batchPrompts">Prompts per generation call (bounds memory).</param>
-    public static EvalResult Evaluate(RolloutEngine engine, IReadOnlyList<MathProblem> problems, Func<MathProblem, string> prompt,
+    public static EvalResult Evaluate(RolloutEngine engine, IReadOnlyList<MathProblem> problems, PolicyPrompt prompt,
         int samples, double temperature, double topP, int maxNewTokens, long seed, int batchPrompts = 32,
         Action<int>? progress = null)
     {
@@ -47,9 +47,10 @@ public static class PolicyEvaluator
             var p = new SamplingParams
             {
                 Temperature = temperature, TopP = topP, MaxNewTokens = maxNewTokens, N = samples,
+                StopTokenIds = prompt.StopTokenIds,
                 Seed = seed * 1_000_003 + start,
             };
-            var outs = engine.Generate(chunk.Select(prompt).ToList(), p);
+            var outs = engine.Generate(chunk.Select(prompt.Text).ToList(), p);
             var verdicts = new bool[outs.Count];
             Parallel.For(0, outs.Count, i => verdicts[i] = MathVerifier.Score(outs[i].Text, chunk[outs[i].PromptIndex].ReferenceAnswer));
             for (int i = 0; i < outs.Count; i++)

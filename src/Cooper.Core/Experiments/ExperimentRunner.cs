@@ -9,6 +9,7 @@ using Cooper.Evaluation;
 using Cooper.Generation;
 using Cooper.Modeling;
 using Cooper.RL;
+using Cooper.Rewards;
 using Cooper.Runs;
 using Cooper.Tokenizers;
 using TorchSharp;
@@ -82,7 +83,7 @@ public sealed record ExperimentConfig : IValidatable
 public static class ExperimentRunner
 {
     /// <summary>Runs every (seed, mode), evaluates the start policy once, writes report.json/report.md/plots into <see cref="ExperimentConfig.Out"/>.</summary>
-    public static JsonObject Run(ExperimentConfig cfg, Device device, Action<string>? log = null)
+    public static async Task<JsonObject> RunAsync(ExperimentConfig cfg, Device device, Action<string>? log = null, CancellationToken ct = default)
     {
         cfg.Validate();
         log ??= Console.WriteLine;
@@ -125,7 +126,7 @@ public static class ExperimentRunner
                             $"[{runIndex}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
                             $"{m["time/step_s"]:0.0}s/step ETA {TimeSpan.FromSeconds(eta):mm\\:ss}"));
                     };
-                    trainer.Train();
+                    await trainer.TrainAsync(ct).ConfigureAwait(false);
                 }
                 AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
                 runs.Add(new ModeRun(mode.ToString().ToLowerInvariant(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
@@ -189,7 +190,7 @@ public static class ExperimentRunner
         using var policy = CausalLM.FromPretrained(cfg.Policy, device);
         policy.eval();
         var tokenizer = TokenizerLoader.Load(cfg.Policy);
-        var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), inputs.Test, p => GrpoTrainer.PromptFor(cfg.PromptStyle, tokenizer, p),
+        var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), inputs.Test, new PolicyPrompt(cfg.PromptStyle, tokenizer),
             inputs.TestSamples, cfg.ValTemperature, cfg.ValTopP, cfg.Grpo.MaxNewTokens, seed: 777_000_003);
         return r.ToMetrics("test");
     }

@@ -33,16 +33,15 @@ public sealed class TrainerInputs
 }
 
 /// <summary>
-/// GRPO with three reward modes — rule verifier, static reward model, and Cooper (the reward model
-/// co-optimised every step). One step reads top to bottom:
+/// GRPO on the policy with any <see cref="IRewardSource"/> (rule verifier, static reward model, Cooper).
+/// One step reads top to bottom:
 /// <list type="number">
 /// <item>rollouts: n samples for each of the step's prompts (T 1.0, top-p 1.0);</item>
 /// <item>verification: the rule verifier judges every rollout (always; it is the ground truth we monitor);</item>
-/// <item>rewards: the verifier's 0/1 (<c>rule</c>) or the reward model's P(correct) (<c>rm</c>, <c>cooper</c>);</item>
+/// <item>rewards: the reward source scores the rollouts;</item>
 /// <item>advantages: group-relative (GRPO) per prompt;</item>
-/// <item>Cooper stage 2 (<c>cooper</c> only): pairs from this step's rollouts (verified positive,
-/// assistant-written negative) and one pairwise update of the reward model, before the policy update,
-/// so the next step is scored by the updated model;</item>
+/// <item>the reward source's update (Cooper's stage 2: pairs from this step's rollouts and one pairwise
+/// step of the reward model), before the policy update, so the next step is scored by the updated model;</item>
 /// <item>the policy update (<see cref="PolicyUpdate"/>);</item>
 /// <item>metrics, validation, the hacking alarm, checkpoints.</item>
 /// </list>
@@ -58,11 +57,10 @@ public sealed class GrpoTrainer : IDisposable
     private readonly CausalLM _policy;
     private readonly CausalLM? _reference;
     private readonly ITokenizer _tokenizer;
-    private readonly RewardModel? _rm;
+    private readonly PolicyPrompt _prompt;
+    private readonly IRewardSource _reward;
     private readonly TorchSharp.Modules.AdamW _policyOptim;
-    private readonly TorchSharp.Modules.AdamW? _rmOptim;
     private readonly LrSchedule _schedule;
-    private readonly INegativeWriter _assistant;
     private readonly HackingMonitor _monitor;
     private readonly RunFolder _run;
     private readonly int _padId;
@@ -75,8 +73,10 @@ public sealed class GrpoTrainer : IDisposable
     public int Step => _step;
     /// <summary>The policy being trained.</summary>
     public CausalLM Policy => _policy;
-    /// <summary>The reward model (null in <c>rule</c> mode).</summary>
-    public RewardModel? RewardModel => _rm;
+    /// <summary>The reward source.</summary>
+    public IRewardSource Reward => _reward;
+    /// <summary>The reward model behind the reward (null for the rule reward).</summary>
+    public RewardModel? RewardModel => _reward.Model;
     /// <summary>The frozen reference policy (null when the KL coefficient is 0).</summary>
     public CausalLM? Reference => _reference;
 
@@ -98,6 +98,7 @@ public sealed class GrpoTrainer : IDisposable
         var latest = resume ? Checkpoints.Latest(run.Checkpoints) : null;
 
         _tokenizer = TokenizerLoader.Load(cfg.Policy);
+        _prompt = new PolicyPrompt(cfg.PromptStyle, _tokenizer);
         _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
         _policy = CausalLM.FromPretrained(latest is null ? cfg.Policy : Path.Combine(latest, "policy"), device);
         if (cfg.Grpo.KlCoef != 0)
@@ -109,20 +110,11 @@ public sealed class GrpoTrainer : IDisposable
         _policyOptim = optim.AdamW(_policy.parameters(), cfg.Grpo.LearningRate, weight_decay: cfg.Grpo.WeightDecay);
         _schedule = new LrSchedule(ScheduleKind.WarmupConstant, cfg.Grpo.LearningRate, cfg.Grpo.WarmupSteps, cfg.Steps);
 
-        if (cfg.Reward != RewardMode.Rule)
-        {
-            _rm = RewardModel.Load(latest is not null && cfg.Reward == RewardMode.Cooper ? Path.Combine(latest, "reward") : cfg.RewardModel!, device);
-            if (cfg.Reward == RewardMode.Cooper)
-                _rmOptim = optim.AdamW(_rm.Model.parameters(), cfg.Cooper.LearningRate, weight_decay: cfg.Cooper.WeightDecay);
-            else
-                foreach (var p in _rm.Model.parameters()) p.requires_grad = false;
-        }
-        _assistant = inputs.Assistant ?? new EmbeddedRewriter();
+        _reward = TrainerSetup.RewardSource(cfg, inputs.Assistant ?? new EmbeddedRewriter(), device, latest);
 
         if (latest is not null)
         {
             _policyOptim.load_state_dict(Path.Combine(latest, "policy_optim.bin"));
-            if (_rmOptim is not null) _rmOptim.load_state_dict(Path.Combine(latest, "reward_optim.bin"));
             var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(latest, "trainer_state.json")))!;
             _step = state.Step;
             foreach (var h in state.MonitorHistory) _monitor.Add(h[0], h[1]);
@@ -132,7 +124,7 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     /// <summary>Runs until <see cref="TrainConfig.Steps"/> (or <see cref="TrainConfig.StopAfter"/>) steps are done.</summary>
-    public void Train(CancellationToken ct = default)
+    public async Task TrainAsync(CancellationToken ct = default)
     {
         using var metrics = new MetricsWriter(_run.MetricsFile);
         using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"));
@@ -147,7 +139,7 @@ public sealed class GrpoTrainer : IDisposable
         while (_step < stopAt)
         {
             ct.ThrowIfCancellationRequested();
-            var m = TrainStep(_step);
+            var m = await TrainStepAsync(_step, ct).ConfigureAwait(false);
             _step++;
             if (_cfg.ValEvery > 0 && (_step % _cfg.ValEvery == 0 || _step == _cfg.Steps))
                 foreach (var (k, v) in Validate()) m[k] = v;
@@ -168,7 +160,7 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     /// <summary>One RL step; returns its metrics.</summary>
-    public Dictionary<string, double> TrainStep(int step)
+    public async Task<Dictionary<string, double>> TrainStepAsync(int step, CancellationToken ct = default)
     {
         var m = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
@@ -178,10 +170,11 @@ public sealed class GrpoTrainer : IDisposable
         // 1. rollouts
         _policy.eval();
         var engine = new RolloutEngine(_policy, _tokenizer);
-        var promptIds = problems.Select(p => _tokenizer.Encode(PromptText(p))).ToList();
+        var promptIds = problems.Select(p => _tokenizer.Encode(_prompt.Text(p))).ToList();
         var samples = engine.Generate(promptIds, new SamplingParams
         {
             Temperature = _cfg.Grpo.Temperature, TopP = _cfg.Grpo.TopP, MaxNewTokens = _cfg.Grpo.MaxNewTokens, N = n,
+            StopTokenIds = _prompt.StopTokenIds,
             Seed = (long)(SplitMix64.Derive((ulong)_cfg.Seed, 0x5EED, (ulong)step) & 0x7FFFFFFFFFFFFFFF),
         });
         double tRollout = clock.Elapsed.TotalSeconds;
@@ -191,10 +184,8 @@ public sealed class GrpoTrainer : IDisposable
         clock.Restart();
         var verified = new bool[samples.Count];
         Parallel.For(0, samples.Count, i => verified[i] = MathVerifier.Score(samples[i].Text, problems[samples[i].PromptIndex].ReferenceAnswer));
-        float[]? rmScores = null;
-        if (_rm is not null)
-            rmScores = _rm.Scores(samples.Select(s => new RmInput(problems[s.PromptIndex].Question, problems[s.PromptIndex].ReferenceAnswer, s.Text)).ToList());
-        var rewards = samples.Select((s, i) => _cfg.Reward == RewardMode.Rule ? (verified[i] ? 1.0 : 0.0) : rmScores![i]).ToArray();
+        var rollouts = new StepRollouts(step, problems, samples, verified);
+        var rewards = _reward.Score(rollouts);
         double tScore = clock.Elapsed.TotalSeconds;
 
         // 4. advantages
@@ -203,10 +194,9 @@ public sealed class GrpoTrainer : IDisposable
         var zeroStd = Enumerable.Range(0, samples.Count).GroupBy(i => groups[i])
             .Where(g => Advantages.IsZeroStdGroup(g.Select(i => rewards[i]))).Select(g => g.Key).ToHashSet();
 
-        // 5. Cooper stage 2: the reward model learns from this step's rollouts before the policy moves.
+        // 5. the reward source learns from this step's rollouts before the policy moves (Cooper's stage 2).
         clock.Restart();
-        if (_cfg.Reward == RewardMode.Cooper)
-            foreach (var (k, v) in CooperUpdate(step, problems, samples, verified, rmScores!)) m[k] = v;
+        foreach (var (k, v) in await _reward.UpdateAsync(rollouts, rewards, ct).ConfigureAwait(false)) m[k] = v;
         double tRm = clock.Elapsed.TotalSeconds;
 
         // 6. policy update
@@ -231,8 +221,8 @@ public sealed class GrpoTrainer : IDisposable
         m["train/reward_std"] = Std(rewards);
         m["train/verified_accuracy"] = acc;
         m["train/hacking_gap"] = rewardMean - acc;
-        if (rmScores is not null)
-            m["train/rm_agreement"] = Enumerable.Range(0, samples.Count).Count(i => (rmScores[i] >= 0.5f) == verified[i]) / (double)samples.Count;
+        if (_reward.Model is not null)
+            m["train/rm_agreement"] = Enumerable.Range(0, samples.Count).Count(i => (rewards[i] >= 0.5) == verified[i]) / (double)samples.Count;
         m["train/response_length"] = samples.Average(s => (double)s.TokenIds.Length);
         m["train/truncated_frac"] = samples.Count(s => s.FinishReason == FinishReason.Length) / (double)samples.Count;
         m["train/zero_std_frac"] = zeroStd.Count / (double)problems.Count;
@@ -257,50 +247,7 @@ public sealed class GrpoTrainer : IDisposable
         _alarmOn = alarm;
         if (raised)
             Console.Error.WriteLine($"warning: step {step + 1}: reward rising ({_monitor.RewardSlope:+0.000}/step) while verified accuracy falls ({_monitor.AccuracySlope:0.000}/step): the reward may be hacked");
-        if (_cfg.Reward == RewardMode.Rm && rmScores is not null)
-            RecordHackExamples(step, problems, samples, verified, rmScores);
-        return m;
-    }
-
-    private Dictionary<string, double> CooperUpdate(int step, IReadOnlyList<MathProblem> problems, IReadOnlyList<RolloutSample> samples, bool[] verified, float[] rmScores)
-    {
-        var groups = samples.Select((s, i) => new PairRollout(s.PromptIndex, problems[s.PromptIndex].Question, problems[s.PromptIndex].ReferenceAnswer, s.Text, verified[i]))
-            .GroupBy(r => r.PromptIndex).OrderBy(g => g.Key).Select(g => (IReadOnlyList<PairRollout>)g.ToList()).ToList();
-        var pairs = PairBuilder.BuildAsync(groups, MathVerifier.Score, _assistant, SplitMix64.Derive((ulong)_cfg.Seed, 0xC00, (ulong)step),
-            _cfg.Cooper.MaxNegativeAttempts).GetAwaiter().GetResult().ToList();
-        if (_cfg.Cooper.HardNegatives)
-        {
-            // Beyond the paper: the verifier-rejected rollout the RM likes most, paired with the same positive.
-            foreach (var p in pairs.Where(p => p.Positive is not null).ToList())
-            {
-                int best = -1;
-                for (int i = 0; i < samples.Count; i++)
-                    if (samples[i].PromptIndex == p.PromptIndex && !verified[i] && (best < 0 || rmScores[i] > rmScores[best])) best = i;
-                if (best >= 0 && rmScores[best] >= 0.5f)
-                    pairs.Add(p with { Negative = samples[best].Text, Status = PairStatus.Valid });
-            }
-        }
-        var m = new Dictionary<string, double>
-        {
-            ["cooper/pairs"] = pairs.Count,
-            ["cooper/valid_pair_rate"] = pairs.Count == 0 ? 0 : pairs.Count(p => p.IsValid) / (double)pairs.Count,
-            ["cooper/no_positive"] = pairs.Count(p => p.Status == PairStatus.NoPositive),
-            ["cooper/writer_failed"] = pairs.Count(p => p.Status == PairStatus.WriterFailed),
-            ["cooper/negative_equivalent"] = pairs.Count(p => p.Status == PairStatus.NegativeEquivalent),
-        };
-        var valid = pairs.Where(p => p.IsValid).ToList();
-        if (valid.Count == 0)
-        {
-            m["cooper/rm_loss"] = double.NaN;
-            m["cooper/rm_skipped"] = 1;
-            return m;
-        }
-        var pos = valid.Select(p => new RmInput(p.Question, p.Reference, p.Positive!)).ToList();
-        var neg = valid.Select(p => new RmInput(p.Question, p.Reference, p.Negative!)).ToList();
-        var r = PairwiseUpdate.Step(_rm!, _rmOptim!, pos, neg, Enumerable.Repeat(true, valid.Count).ToList(), _cfg.Cooper.MaxGradNorm);
-        m["cooper/rm_loss"] = r.Loss;
-        m["cooper/rm_grad_norm"] = r.GradNorm;
-        m["cooper/rm_skipped"] = r.Skipped ? 1 : 0;
+        RecordHackExamples(rollouts, rewards);
         return m;
     }
 
@@ -311,10 +258,10 @@ public sealed class GrpoTrainer : IDisposable
         var m = new Dictionary<string, double>();
         if (probs.Count > 0)
             m["val/accuracy"] = Evaluate(probs, _cfg.ValSamples, seed: 424_242).Accuracy;
-        if (_rm is not null && _inputs.RmValidation.Count > 0)
+        if (_reward.Model is { } rm && _inputs.RmValidation.Count > 0)
         {
             var rows = _inputs.RmValidation;
-            var scores = _rm.Scores(rows.Select(r => new RmInput(r.Question, r.Reference, r.Completion)).ToList());
+            var scores = rm.Scores(rows.Select(r => new RmInput(r.Question, r.Reference, r.Completion)).ToList());
             var p = scores.Select(x => (double)x).ToList();
             var y = rows.Select(r => r.Label).ToList();
             m["val/rm_accuracy"] = ClassificationMetrics.Accuracy(p, y);
@@ -328,21 +275,12 @@ public sealed class GrpoTrainer : IDisposable
     private EvalResult Evaluate(IReadOnlyList<MathProblem> problems, int samples, long seed)
     {
         _policy.eval();
-        return PolicyEvaluator.Evaluate(new RolloutEngine(_policy, _tokenizer), problems, PromptText, samples,
+        return PolicyEvaluator.Evaluate(new RolloutEngine(_policy, _tokenizer), problems, _prompt, samples,
             _cfg.ValTemperature, _cfg.ValTopP, _cfg.Grpo.MaxNewTokens, seed);
     }
 
-    /// <summary>The policy's prompt for a problem.</summary>
-    public string PromptText(MathProblem p) => PromptFor(_cfg.PromptStyle, _tokenizer, p);
-
-    /// <summary>The prompt for <paramref name="p"/> in <paramref name="style"/>.</summary>
-    public static string PromptFor(PromptStyle style, ITokenizer tokenizer, MathProblem p) => style switch
-    {
-        PromptStyle.Plain => ChatPrompt.ForCharModel(p.Question),
-        PromptStyle.Chat => (ChatTemplate.For(tokenizer) ?? ChatTemplate.ChatML).Format(
-            [ChatMessage.System(ChatPrompt.Instruction), ChatMessage.User(p.Question)], addGenerationPrompt: true),
-        _ => throw new ArgumentOutOfRangeException(nameof(style), style, null),
-    };
+    /// <summary>The policy's prompts (text and stop ids).</summary>
+    public PolicyPrompt Prompt => _prompt;
 
     /// <summary>The step's prompts: a fixed shuffle of the training set per epoch, read in order.</summary>
     public IReadOnlyList<MathProblem> BatchProblems(int step)
@@ -366,15 +304,20 @@ public sealed class GrpoTrainer : IDisposable
         return p;
     }
 
-    private void RecordHackExamples(int step, IReadOnlyList<MathProblem> problems, IReadOnlyList<RolloutSample> samples, bool[] verified, float[] rm)
+    /// <summary>
+    /// In the last quarter of the run, the rollouts the verifier rejects but the reward scores ≥ 0.8 —
+    /// what a hacked reward pays for (never written for the rule reward, which pays only verified answers).
+    /// </summary>
+    private void RecordHackExamples(StepRollouts step, IReadOnlyList<double> rewards)
     {
-        if (step < _cfg.Steps * 3 / 4) return;
+        if (step.Step < _cfg.Steps * 3 / 4) return;
+        var hacks = Enumerable.Range(0, step.Samples.Count).Where(i => !step.Verified[i] && rewards[i] >= 0.8).ToList();
+        if (hacks.Count == 0) return;
         using var w = new StreamWriter(Path.Combine(_run.Path, "hack_examples.jsonl"), append: true);
-        for (int i = 0; i < samples.Count; i++)
+        foreach (int i in hacks)
         {
-            if (verified[i] || rm[i] < 0.8f) continue;
-            var p = problems[samples[i].PromptIndex];
-            w.WriteLine(JsonSerializer.Serialize(new { step = step + 1, question = p.Question, reference = p.ReferenceAnswer, completion = samples[i].Text, rm_score = rm[i] }));
+            var p = step.Problems[step.Samples[i].PromptIndex];
+            w.WriteLine(JsonSerializer.Serialize(new { step = step.Step + 1, question = p.Question, reference = p.ReferenceAnswer, completion = step.Samples[i].Text, rm_score = (float)rewards[i] }));
         }
     }
 
@@ -392,11 +335,7 @@ public sealed class GrpoTrainer : IDisposable
             _policy.SavePretrained(Path.Combine(dir, "policy"));
             _tokenizer.Save(Path.Combine(dir, "policy"));
             _policyOptim.save_state_dict(Path.Combine(dir, "policy_optim.bin"));
-            if (_cfg.Reward == RewardMode.Cooper)
-            {
-                _rm!.Save(Path.Combine(dir, "reward"));
-                _rmOptim!.save_state_dict(Path.Combine(dir, "reward_optim.bin"));
-            }
+            _reward.Save(dir);
             var state = new TrainerState(_step, MonitorHistory());
             File.WriteAllText(Path.Combine(dir, "trainer_state.json"), JsonSerializer.Serialize(state));
         });
@@ -427,10 +366,9 @@ public sealed class GrpoTrainer : IDisposable
     public void Dispose()
     {
         _policyOptim.Dispose();
-        _rmOptim?.Dispose();
         _policy.Dispose();
         _reference?.Dispose();
-        _rm?.Dispose();
+        _reward.Dispose();
     }
 }
 

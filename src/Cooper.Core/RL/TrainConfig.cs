@@ -1,27 +1,8 @@
 using Cooper.Configuration;
-using Cooper.Endpoints;
+using Cooper.Data;
+using Cooper.Rewards;
 
 namespace Cooper.RL;
-
-/// <summary>Where the policy's reward comes from.</summary>
-public enum RewardMode
-{
-    /// <summary>The rule verifier: 1 when the final answer is equivalent to the reference, else 0.</summary>
-    Rule,
-    /// <summary>A reward model trained once and then frozen (the setting that gets hacked).</summary>
-    Rm,
-    /// <summary>The reward model, updated every step on verifier-positive / assistant-negative pairs (Cooper).</summary>
-    Cooper,
-}
-
-/// <summary>How a problem becomes the policy's prompt.</summary>
-public enum PromptStyle
-{
-    /// <summary><c>Q: {question}\nA: </c> — the embedded small models.</summary>
-    Plain,
-    /// <summary>The tokenizer's chat template with a "reason step by step, answer in \boxed{}" user turn.</summary>
-    Chat,
-}
 
 /// <summary>
 /// GRPO settings. Defaults are the paper's verl configuration (Cooper §4.1: 16 rollouts, T 1.0,
@@ -71,23 +52,6 @@ public sealed record GrpoConfig
     public bool DynamicSampling { get; init; }
     /// <summary>Give truncated (length-limited) responses no loss (DAPO's overlong filtering).</summary>
     public bool MaskTruncated { get; init; }
-}
-
-/// <summary>Cooper's stage 2: the reward model's update on pairs built from the step's rollouts (paper §3.2).</summary>
-public sealed record CooperConfig
-{
-    /// <summary>Reward-model AdamW learning rate (paper 1e-5).</summary>
-    public double LearningRate { get; init; } = 1e-5;
-    /// <summary>Reward-model weight decay.</summary>
-    public double WeightDecay { get; init; } = 0.01;
-    /// <summary>Reward-model gradient-norm clip.</summary>
-    public double MaxGradNorm { get; init; } = 1.0;
-    /// <summary>Attempts per prompt to get a negative the verifier rejects.</summary>
-    public int MaxNegativeAttempts { get; init; } = 3;
-    /// <summary>The assistant endpoint; null = the embedded rewriter.</summary>
-    public EndpointConfig? Assistant { get; init; }
-    /// <summary>Beyond the paper: also pair each positive with the verifier-rejected rollout the RM scores highest.</summary>
-    public bool HardNegatives { get; init; }
 }
 
 /// <summary>A <c>cooper train</c> run.</summary>

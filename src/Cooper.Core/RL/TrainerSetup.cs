@@ -2,7 +2,9 @@ using Cooper.Annotation;
 using Cooper.Data;
 using Cooper.Data.Embedded;
 using Cooper.Endpoints;
+using Cooper.Rewards;
 using Cooper.Rewards.Negatives;
+using static TorchSharp.torch;
 
 namespace Cooper.RL;
 
@@ -32,4 +34,18 @@ public static class TrainerSetup
             TestSamples = cfg.TestSamples,
         };
     }
+
+    /// <summary>
+    /// The run's reward source — the one place a <see cref="RewardMode"/> becomes code. A learning source
+    /// (Cooper) resumes its model and optimiser from <paramref name="checkpoint"/> when one is given.
+    /// </summary>
+    public static IRewardSource RewardSource(TrainConfig cfg, INegativeWriter assistant, Device device, string? checkpoint = null) => cfg.Reward switch
+    {
+        RewardMode.Rule => new RuleReward(),
+        RewardMode.Rm => new StaticModelReward(RewardModel.Load(cfg.RewardModel!, device)),
+        RewardMode.Cooper => new CooperReward(
+            RewardModel.Load(checkpoint is null ? cfg.RewardModel! : Path.Combine(checkpoint, CooperReward.ModelFolder), device),
+            cfg.Cooper, assistant, (ulong)cfg.Seed, checkpoint),
+        _ => throw new ArgumentOutOfRangeException(nameof(cfg), cfg.Reward, "reward must be rule, rm or cooper"),
+    };
 }

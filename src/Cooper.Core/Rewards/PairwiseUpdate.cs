@@ -20,31 +20,30 @@ public sealed record PairwiseStepResult(double Loss, double GradNorm, bool Skipp
 }
 
 /// <summary>
-/// Cooper's stage-2 reward-model update (paper §3.2, Eq. 6): on each valid pair (a verifier-accepted
+/// Cooper's stage-2 reward-model update (paper §3.2, Eq. 6): on the valid pairs (a verifier-accepted
 /// rollout y⁺ and an assistant-written wrong rewrite y⁻ of it) minimise
-/// L = Σ_valid −log σ(r(x, a, y⁺) − r(x, a, y⁻)) / n_valid, then clip the gradient norm and step.
+/// L = Σ −log σ(r(x, a, y⁺) − r(x, a, y⁻)) / n, then clip the gradient norm and step. Invalid pairs
+/// never reach this method (<see cref="CooperStage"/> filters them), so there is no validity mask.
 /// </summary>
 public static class PairwiseUpdate
 {
     /// <summary>
-    /// One optimiser step of the reward model on its pairs. Invalid pairs are not forwarded (they would
-    /// contribute nothing to Eq. 6). Gradients are accumulated over micro-batches of
+    /// One optimiser step of the reward model on its pairs. Gradients are accumulated over micro-batches of
     /// <paramref name="microBatchPairs"/> pairs, each weighted by its share of the valid pairs, so the
     /// gradient equals one full batch's. The step is skipped (gradients dropped, optimiser untouched)
-    /// when there is no valid pair or the gradient norm is not finite.
+    /// when there is no pair or the gradient norm is not finite.
     /// </summary>
     /// <param name="positives">y⁺ inputs, one per pair.</param>
     /// <param name="negatives">y⁻ inputs, aligned with <paramref name="positives"/>.</param>
-    /// <param name="valid">Validity mask, aligned with the pairs.</param>
     /// <param name="maxGradNorm">Global gradient-norm clip (paper/verl 1.0).</param>
     public static PairwiseStepResult Step(RewardModel rm, optim.Optimizer optimizer,
-        IReadOnlyList<RmInput> positives, IReadOnlyList<RmInput> negatives, IReadOnlyList<bool> valid,
+        IReadOnlyList<RmInput> positives, IReadOnlyList<RmInput> negatives,
         double maxGradNorm = 1.0, int microBatchPairs = 16)
     {
-        if (positives.Count != negatives.Count || positives.Count != valid.Count)
-            throw new ArgumentException($"pairs must align: {positives.Count} positives, {negatives.Count} negatives, {valid.Count} validity flags");
+        if (positives.Count != negatives.Count)
+            throw new ArgumentException($"pairs must align: {positives.Count} positives, {negatives.Count} negatives");
         if (microBatchPairs < 1) throw new ArgumentException($"microBatchPairs must be ≥ 1, got {microBatchPairs}");
-        var idx = Enumerable.Range(0, valid.Count).Where(i => valid[i]).ToArray();
+        var idx = Enumerable.Range(0, positives.Count).ToArray();
         Training.Optimizers.ZeroGrad(optimizer);
         if (idx.Length == 0) return new PairwiseStepResult(0, 0, Skipped: true);
 
@@ -60,8 +59,7 @@ public static class PairwiseUpdate
             var s = rm.Logits(inputs).to(ScalarType.Float32);                    // (2p,)
             var sPos = s.narrow(0, 0, p);                                         // (p,)
             var sNeg = s.narrow(0, p, p);                                         // (p,)
-            var mask = torch.ones(p, ScalarType.Float32, s.device);              // (p,) all valid by construction
-            var part = RewardModelLoss.Pairwise(sPos, sNeg, mask) * ((double)p / idx.Length);
+            var part = RewardModelLoss.Pairwise(sPos, sNeg) * ((double)p / idx.Length);
             part.backward();
             var margin = (sPos - sNeg).detach();                                  // (p,)
             var host = torch.stack([part.detach(), margin.sum(), margin.gt(0).sum().to(ScalarType.Float32)]).cpu().data<float>().ToArray();

@@ -29,4 +29,13 @@ public static class RewardModelLoss
         var loss = (perPair * v).sum() / (v.sum() + 1e-6);
         return loss.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Eq. 6 with every pair valid: Σ −log σ(s⁺ − s⁻) / (n + 1e-6); <paramref name="positive"/>, <paramref name="negative"/> (P,).</summary>
+    public static Tensor Pairwise(Tensor positive, Tensor negative)
+    {
+        using var scope = NewDisposeScope();
+        var perPair = torch.nn.functional.softplus(-(positive - negative));   // −log σ(x) = softplus(−x), (P,)
+        var loss = perPair.sum() / (positive.shape[0] + 1e-6);
+        return loss.MoveToOuterDisposeScope();
+    }
 }

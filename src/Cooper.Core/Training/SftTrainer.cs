@@ -237,7 +237,7 @@ public sealed class SftTrainer : IDisposable
     public EvalResult Evaluate(IReadOnlyList<MathProblem> problems, int samples, long seed)
     {
         _model.eval();
-        return PolicyEvaluator.Evaluate(new RolloutEngine(_model, _tokenizer), problems, p => ChatPrompt.ForCharModel(p.Question),
+        return PolicyEvaluator.Evaluate(new RolloutEngine(_model, _tokenizer), problems, new PolicyPrompt(PromptStyle.Plain, _tokenizer),
             samples, _cfg.EvalTemperature, _cfg.EvalTopP, _cfg.MaxNewTokens, seed);
     }
 

@@ -52,7 +52,7 @@ public class TrainerTests
     [InlineData(RewardMode.Rule)]
     [InlineData(RewardMode.Rm)]
     [InlineData(RewardMode.Cooper)]
-    public void A_few_steps_move_the_policy_but_not_the_reference_and_the_rm_only_in_cooper_mode(RewardMode mode)
+    public async Task A_few_steps_move_the_policy_but_not_the_reference_and_the_rm_only_in_cooper_mode(RewardMode mode)
     {
         var dir = Directory.CreateTempSubdirectory("cooper-train-").FullName;
         try
@@ -62,7 +62,7 @@ public class TrainerTests
             var policy0 = Flat(trainer.Policy);
             var ref0 = Flat(trainer.Reference!);
             var rm0 = trainer.RewardModel is null ? null : Flat(trainer.RewardModel.Model);
-            trainer.Train();
+            await trainer.TrainAsync();
             Assert.NotEqual(policy0, Flat(trainer.Policy));
             Assert.Equal(ref0, Flat(trainer.Reference!));
             if (mode == RewardMode.Rm) Assert.Equal(rm0, Flat(trainer.RewardModel!.Model));
@@ -76,19 +76,19 @@ public class TrainerTests
     }
 
     [Fact]
-    public void A_run_killed_and_resumed_logs_the_same_metrics_as_an_uninterrupted_one()
+    public async Task A_run_killed_and_resumed_logs_the_same_metrics_as_an_uninterrupted_one()
     {
         var dir = Directory.CreateTempSubdirectory("cooper-resume-").FullName;
         try
         {
             var full = Config(RewardMode.Cooper, dir, steps: 3);
-            using (var t = new GrpoTrainer(full, Inputs, RunFolder.Open(Path.Combine(dir, "full")), CPU)) t.Train();
+            using (var t = new GrpoTrainer(full, Inputs, RunFolder.Open(Path.Combine(dir, "full")), CPU)) await t.TrainAsync();
             // "killed" after step 2 (a checkpoint each step), then resumed to the end
-            using (var t = new GrpoTrainer(full with { StopAfter = 2 }, Inputs, RunFolder.Open(Path.Combine(dir, "split")), CPU)) t.Train();
+            using (var t = new GrpoTrainer(full with { StopAfter = 2 }, Inputs, RunFolder.Open(Path.Combine(dir, "split")), CPU)) await t.TrainAsync();
             using (var t = new GrpoTrainer(full, Inputs, RunFolder.Open(Path.Combine(dir, "split")), CPU, resume: true))
             {
                 Assert.Equal(2, t.Step);
-                t.Train();
+                await t.TrainAsync();
             }
             var a = MetricsWriter.Read(Path.Combine(dir, "full", "metrics.jsonl"));
             var b = MetricsWriter.Read(Path.Combine(dir, "split", "metrics.jsonl"));
@@ -101,17 +101,17 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Live_tensor_count_stays_flat_across_steps()
+    public async Task Live_tensor_count_stays_flat_across_steps()
     {
         var dir = Directory.CreateTempSubdirectory("cooper-leak-").FullName;
         try
         {
             var cfg = Config(RewardMode.Cooper, dir, steps: 3) with { CheckpointEvery = 0 };
             using var trainer = new GrpoTrainer(cfg, Inputs, RunFolder.Open(Path.Combine(dir, "run")), CPU);
-            trainer.TrainStep(0);
+            await trainer.TrainStepAsync(0);
             long after1 = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-            trainer.TrainStep(1);
-            trainer.TrainStep(2);
+            await trainer.TrainStepAsync(1);
+            await trainer.TrainStepAsync(2);
             long after3 = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
             Assert.True(after3 - after1 <= 0, $"live tensors grew from {after1} to {after3} over two steps");
         }

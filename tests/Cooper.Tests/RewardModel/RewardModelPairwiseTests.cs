@@ -25,7 +25,7 @@ public class RewardModelPairwiseTests
         using var rm = TinyRewardModel.Create(seed: 9);
         using var opt = optim.AdamW(rm.Model.parameters(), 1e-3, weight_decay: 0.01);
         double before = Margin(rm, s_pos, s_neg);
-        var r = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg], [true]);
+        var r = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg]);
         double after = Margin(rm, s_pos, s_neg);
         Assert.False(r.Skipped);
         Assert.True(double.IsFinite(r.GradNorm) && r.GradNorm > 0);
@@ -36,35 +36,23 @@ public class RewardModelPairwiseTests
     }
 
     [Fact]
-    public void Invalid_pairs_do_not_enter_the_loss()
-    {
-        using var rm = TinyRewardModel.Create(seed: 10);
-        using var opt = optim.SGD(rm.Model.parameters(), 0.0);   // lr 0: the step changes nothing, so both calls see the same model
-        var both = PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg, s_neg2], [true, false]);
-        var one = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg], [true]);
-        Assert.Equal(one.Loss, both.Loss, 5);
-        Assert.Equal(one.GradNorm, both.GradNorm, 4);
-        Assert.Equal(1, both.ValidPairs);
-    }
-
-    [Fact]
     public void Micro_batching_gives_the_same_loss_and_gradient_norm()
     {
         using var rm = TinyRewardModel.Create(seed: 12);
         using var opt = optim.SGD(rm.Model.parameters(), 0.0);
-        var whole = PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg, s_neg2], [true, true], microBatchPairs: 2);
-        var split = PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg, s_neg2], [true, true], microBatchPairs: 1);
+        var whole = PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg, s_neg2], microBatchPairs: 2);
+        var split = PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg, s_neg2], microBatchPairs: 1);
         Assert.Equal(whole.Loss, split.Loss, 4);
         Assert.Equal(whole.GradNorm, split.GradNorm, 3);
     }
 
     [Fact]
-    public void No_valid_pair_skips_the_step_and_leaves_the_weights_alone()
+    public void No_pair_skips_the_step_and_leaves_the_weights_alone()
     {
         using var rm = TinyRewardModel.Create(seed: 11);
         using var opt = optim.AdamW(rm.Model.parameters(), 1e-2, weight_decay: 0.5);
         var before = rm.Model.parameters().Select(p => p.detach().clone()).ToList();
-        var r = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg], [false]);
+        var r = PairwiseUpdate.Step(rm, opt, [], []);
         Assert.True(r.Skipped);
         Assert.Equal(0, r.ValidPairs);
         foreach (var (p, q) in rm.Model.parameters().Zip(before)) Assert.True(p.allclose(q, rtol: 0, atol: 0));
@@ -76,7 +64,7 @@ public class RewardModelPairwiseTests
     {
         using var rm = TinyRewardModel.Create();
         using var opt = optim.SGD(rm.Model.parameters(), 0.0);
-        var e = Assert.Throws<ArgumentException>(() => PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg], [true, true]));
+        var e = Assert.Throws<ArgumentException>(() => PairwiseUpdate.Step(rm, opt, [s_pos, s_pos2], [s_neg]));
         Assert.Contains("2 positives, 1 negatives", e.Message);
     }
 }
@@ -90,12 +78,13 @@ public class RewardModelLeakTests
         using var rm = TinyRewardModel.Create(seed: 13);
         using var opt = optim.AdamW(rm.Model.parameters(), 1e-3, weight_decay: 0.01);
         RmInput pos = new("What is 1+1?", "2", "\\boxed{2}"), neg = new("What is 1+1?", "2", "\\boxed{3}");
-        PairwiseUpdate.Step(rm, opt, [pos], [neg], [true]);   // warm-up: optimizer state is created lazily
+        PairwiseUpdate.Step(rm, opt, [pos], [neg]);   // warm-up: optimizer state is created lazily
         rm.Scores([pos, neg]);
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < 10; i++)
         {
-            PairwiseUpdate.Step(rm, opt, [pos, neg], [neg, pos], [true, i % 2 == 0]);
+            if (i % 2 == 0) PairwiseUpdate.Step(rm, opt, [pos, neg], [neg, pos]);
+            else PairwiseUpdate.Step(rm, opt, [pos], [neg]);
             rm.Scores([pos, neg, pos], microBatch: 2);
         }
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
