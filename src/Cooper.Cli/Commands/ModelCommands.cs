@@ -25,8 +25,8 @@ public static class ModelCommands
         var dir = new Option<string>("--model") { Description = "HF model folder (config.json + safetensors)", Required = true };
         var reference = new Option<string>("--reference") { Description = "reference_outputs.json written by transformers", Required = true };
         var cmd = new Command("parity",
-            "Print one JSON object with max_abs_logit_err, max_abs_logprob_err, greedy_match, padded_greedy_match or max_abs_score_err; " +
-            "exit 0 only when every error is ≤ 1e-4 and every greedy output matches")
+            "Print one JSON object with max_abs_logit_err, max_abs_logprob_err, greedy_match, padded_greedy_match or max_abs_score_err, " +
+            "the tolerance, passed, and on failure the failed checks; exit 0 only when every error is ≤ 1e-4 and every greedy output matches")
         {
             dir, reference,
         };

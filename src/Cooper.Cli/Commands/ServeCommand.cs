@@ -17,6 +17,11 @@ public static class ServeCommand
             DefaultValueFactory = _ => PromptFormat.Auto,
         };
         var maxTokens = new Option<int>("--default-max-tokens") { Description = "max_tokens when a request sets none", DefaultValueFactory = _ => new ServeOptions().DefaultMaxTokens };
+        var maxBody = new Option<long>("--max-body-bytes")
+        {
+            Description = "largest request body; larger ones get 413 (default 4 MiB)",
+            DefaultValueFactory = _ => new ServeOptions().MaxRequestBodyBytes,
+        };
 
         var cmd = new Command("serve", "Serve a model at /v1/chat/completions and /v1/models (OpenAI-compatible, loopback only)");
         cmd.Options.Add(model);
@@ -24,6 +29,7 @@ public static class ServeCommand
         cmd.Options.Add(name);
         cmd.Options.Add(format);
         cmd.Options.Add(maxTokens);
+        cmd.Options.Add(maxBody);
         cmd.SetAction((pr, ct) => g.RunAsync(pr, async () =>
         {
             var device = g.InitTorch(pr);
@@ -34,6 +40,7 @@ public static class ServeCommand
                 Name = pr.GetValue(name),
                 PromptFormat = pr.GetValue(format),
                 DefaultMaxTokens = pr.GetValue(maxTokens),
+                MaxRequestBodyBytes = pr.GetValue(maxBody),
                 Device = device,
                 Log = Console.WriteLine,
             };

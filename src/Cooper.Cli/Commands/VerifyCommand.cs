@@ -57,12 +57,17 @@ public static class VerifyCommand
         return cmd;
     }
 
+    /// <summary>Verifies each case; a file with no valid case (empty, or every line invalid) is an error naming it.</summary>
     private static int RunCases(string path, string? outPath, VerifyOptions options)
     {
         using var input = File.OpenText(path);
         using var file = outPath is null ? null : File.CreateText(outPath);
         var summary = CaseRunner.Run(input, file ?? Console.Out, options);
-        foreach (var b in summary.BadLines) Console.Error.WriteLine($"skipped {b}");
+        foreach (var b in summary.BadLines) Console.Error.WriteLine($"skipped {path}, {b}");
+        if (summary.Cases == 0)
+            throw new InvalidDataException(summary.BadLines.Count == 0
+                ? $"{path}: no cases to verify (the file is empty or blank); expected one JSON object per line with \"gold\" and \"pred\""
+                : $"{path}: no valid cases: all {summary.BadLines.Count} non-blank lines are invalid (listed above); each needs \"gold\" and \"pred\"");
         Console.Error.WriteLine(CaseRunner.Describe(summary));
         return 0;
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Cooper.Runs;
 
 namespace Cooper.Data;
@@ -12,7 +13,8 @@ internal readonly record struct SourceRow(int Number, JsonObject? Fields, string
 /// <summary>
 /// JSON Lines: one object per line; blank lines are skipped but still counted, so row numbers are line
 /// numbers. A file whose first non-blank character is <c>[</c> is read as one JSON array of objects
-/// (rows numbered from 1 in array order).
+/// (rows numbered from 1 in array order). The text must be UTF-8 (a byte-order mark is allowed): a line with
+/// invalid bytes is a bad row rather than text with U+FFFD in it (in an array file, the one bad row).
 /// </summary>
 internal static class JsonlFile
 {
@@ -20,19 +22,40 @@ internal static class JsonlFile
 
     public static List<SourceRow> Read(string path)
     {
-        var text = File.ReadAllText(path);
-        if (text.AsSpan().TrimStart().StartsWith("["))
-            return ReadArray(text);
+        ReadOnlySpan<byte> bytes = File.ReadAllBytes(path);
+        if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        if (bytes.TrimStart(" \t\r\n"u8).StartsWith("["u8))
+        {
+            var lines = bytes.Split((byte)'\n');
+            for (int lineNumber = 1; lines.MoveNext(); lineNumber++)
+                if (InvalidUtf8(bytes[lines.Current]) is { } bad) return [new SourceRow(lineNumber, null, bad)];
+            return ReadArray(Encoding.UTF8.GetString(bytes));
+        }
         var rows = new List<SourceRow>();
         int number = 0;
-        foreach (var raw in text.Split('\n'))
+        foreach (var range in bytes.Split((byte)'\n'))
         {
             number++;
-            var line = raw.TrimEnd('\r');
+            var raw = bytes[range];
+            if (InvalidUtf8(raw) is { } bad)
+            {
+                rows.Add(new SourceRow(number, null, bad));
+                continue;
+            }
+            var line = Encoding.UTF8.GetString(raw).TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(line)) continue;
             rows.Add(Parse(number, line));
         }
         return rows;
+    }
+
+    /// <summary>Null when <paramref name="line"/> is valid UTF-8, else where it is not (1-based byte in the line) and what to do.</summary>
+    private static string? InvalidUtf8(ReadOnlySpan<byte> line)
+    {
+        if (Utf8.IsValid(line)) return null;
+        int column = 1;
+        while (Rune.DecodeFromUtf8(line[(column - 1)..], out _, out int used) == System.Buffers.OperationStatus.Done) column += used;
+        return $"invalid UTF-8 at byte {column} of the line (0x{line[column - 1]:X2}): save the file as UTF-8";
     }
 
     private static SourceRow Parse(int number, string line)

@@ -45,7 +45,7 @@ public static class HfCheckpoint
         var index = Path.Combine(dir, IndexFile);
         if (File.Exists(index))
         {
-            var o = JsonNode.Parse(File.ReadAllText(index)) as JsonObject ?? throw new InvalidDataException($"{index}: not a JSON object");
+            var o = CheckpointJson.ReadObject(index);
             var map = o["weight_map"] as JsonObject ?? throw new InvalidDataException($"{index}: no weight_map");
             return map.Select(kv => kv.Value!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal).Select(f => Path.Combine(dir, f)).ToList();
         }

@@ -200,8 +200,7 @@ public sealed record ModelConfig
     {
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
         if (!File.Exists(path)) throw new FileNotFoundException($"model config '{path}' does not exist", path);
-        var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-            ?? throw new InvalidDataException($"{path}: config.json must hold a JSON object");
+        var node = CheckpointJson.ReadObject(path);
         try { return FromJson(node).Validate(); }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
         {

@@ -43,18 +43,29 @@ public static class Safetensors
     public static string FromScalarType(ScalarType t) =>
         s_dtypes.FirstOrDefault(kv => kv.Value == t).Key ?? throw new ArgumentException($"dtype {t} cannot be stored in safetensors here");
 
-    /// <summary>Reads the header: entries by name, the <c>__metadata__</c> strings, and where the data starts.</summary>
+    /// <summary>
+    /// Reads the header: entries by name, the <c>__metadata__</c> strings, and where the data starts. A file
+    /// that is empty, cut off (in the header or the data) or has a malformed header throws
+    /// <see cref="InvalidDataException"/> starting with the path and saying what is wrong.
+    /// </summary>
     public static (IReadOnlyDictionary<string, SafetensorsEntry> Entries, IReadOnlyDictionary<string, string> Metadata, long DataStart) ReadHeader(string path)
     {
         using var fs = File.OpenRead(path);
+        if (fs.Length == 0) throw new InvalidDataException($"{path}: the file is empty (0 bytes); expected safetensors (an 8-byte header length, a JSON header, tensor data)");
+        if (fs.Length < 8) throw new InvalidDataException($"{path}: {fs.Length} bytes is too short for a safetensors file (the header length alone takes 8)");
         Span<byte> lenBytes = stackalloc byte[8];
         fs.ReadExactly(lenBytes);
         long n = BinaryPrimitives.ReadInt64LittleEndian(lenBytes);
-        if (n <= 0 || n > 100_000_000 || n + 8 > fs.Length)
-            throw new InvalidDataException($"{path}: not a safetensors file (header length {n})");
+        if (n <= 0 || n > 100_000_000)
+            throw new InvalidDataException($"{path}: not a safetensors file (its first 8 bytes give a header length of {n}; expected 1…100000000)");
+        if (n + 8 > fs.Length)
+            throw new InvalidDataException($"{path}: the file is cut off: it announces a JSON header of {n} bytes but only {fs.Length - 8} follow");
         var header = new byte[n];
         fs.ReadExactly(header);
-        var root = JsonNode.Parse(header) as JsonObject ?? throw new InvalidDataException($"{path}: safetensors header is not a JSON object");
+        JsonNode? parsed;
+        try { parsed = JsonNode.Parse(header); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: the safetensors header is not valid JSON {CheckpointJson.Where(e)}", e); }
+        var root = parsed as JsonObject ?? throw new InvalidDataException($"{path}: the safetensors header is not a JSON object");
         var entries = new Dictionary<string, SafetensorsEntry>();
         var metadata = new Dictionary<string, string>();
         long dataLength = fs.Length - 8 - n;
@@ -66,16 +77,41 @@ public static class Safetensors
                     foreach (var (k, v) in m) metadata[k] = v?.GetValue<string>() ?? "";
                 continue;
             }
-            var o = node as JsonObject ?? throw new InvalidDataException($"{path}: entry '{name}' is not an object");
-            var shape = o["shape"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
-            var offsets = o["data_offsets"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
-            var e = new SafetensorsEntry(name, o["dtype"]!.GetValue<string>(), shape, offsets[0], offsets[1]);
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(ToScalarType(e.Dtype));
-            if (e.End - e.Begin != expected || e.Begin < 0 || e.End > dataLength)
-                throw new InvalidDataException($"{path}: entry '{name}' has offsets [{e.Begin}, {e.End}) but needs {expected} bytes within {dataLength}");
+            var e = Entry(path, name, node);
+            long expected = e.Shape.Aggregate(1L, (a, b) => a * b) * ElementSize(ToScalarType(e.Dtype));
+            if (e.Begin < 0 || e.End - e.Begin != expected)
+                throw new InvalidDataException(
+                    $"{path}: tensor '{name}' has data_offsets [{e.Begin}, {e.End}) but {e.Dtype} [{string.Join(", ", e.Shape)}] takes {expected} bytes");
+            if (e.End > dataLength)
+                throw new InvalidDataException(
+                    $"{path}: the file is cut off: tensor '{name}' ends at byte {e.End} of the data but the file holds only {dataLength} data bytes");
             entries[name] = e;
         }
         return (entries, metadata, 8 + n);
+    }
+
+    // One header entry: {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}.
+    private static SafetensorsEntry Entry(string path, string name, JsonNode? node)
+    {
+        if (node is JsonObject o && o["dtype"] is JsonValue d && d.TryGetValue<string>(out var dtype)
+            && Longs(o["shape"]) is { } shape && Longs(o["data_offsets"]) is { Length: 2 } offsets)
+        {
+            if (!s_dtypes.ContainsKey(dtype))
+                throw new InvalidDataException($"{path}: tensor '{name}' has dtype '{dtype}', which is not supported (use one of {string.Join(", ", s_dtypes.Keys)})");
+            return new SafetensorsEntry(name, dtype, shape, offsets[0], offsets[1]);
+        }
+        throw new InvalidDataException(
+            $"{path}: header entry '{name}' is malformed: expected {{\"dtype\": \"F32\", \"shape\": [...], \"data_offsets\": [begin, end]}}, got {node?.ToJsonString() ?? "null"}");
+    }
+
+    // A JSON array of integers, else null.
+    private static long[]? Longs(JsonNode? node)
+    {
+        if (node is not JsonArray a) return null;
+        var result = new long[a.Count];
+        for (int i = 0; i < a.Count; i++)
+            if (a[i] is not JsonValue v || !v.TryGetValue(out result[i])) return null;
+        return result;
     }
 
     /// <summary>

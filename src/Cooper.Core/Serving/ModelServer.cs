@@ -26,6 +26,8 @@ namespace Cooper.Serving;
 /// <see cref="RolloutEngine"/>. Concurrent requests are not batched with each other.</para>
 /// <para>Each generation runs on a pool thread inside one dispose scope under <c>no_grad</c> (the engine
 /// adds inference mode), so the live tensor count does not grow with the number of requests.</para>
+/// <para>Every refusal has OpenAI's error body, including a body over <see cref="ServeOptions.MaxRequestBodyBytes"/>
+/// (413), an unknown path (404) and a method a path does not take (405); only server errors (500) log a stack trace.</para>
 /// <para>Built on an empty ASP.NET Core host: no appsettings, environment URLs or console logging take
 /// part, and the host does not capture Ctrl+C (the caller decides when to stop).</para>
 /// </remarks>
@@ -68,13 +70,18 @@ public sealed class ModelServer : IAsyncDisposable
         _turnStopIds = ServingPrompt.StopTokenIds(format, tokenizer);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "Cooper.Serving" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, options.Port);
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;   // reading past it throws a 413 BadHttpRequestException
+        });
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         // Requests still running at stop get this long before their connections are cut; the generation itself
         // finishes regardless and StopAsync waits for it before freeing the weights.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         _app = builder.Build();
+        _app.Use(AnswerUnroutedAsync);
         _app.MapGet("/health", ctx => Task.CompletedTask);
         _app.MapGet("/v1/models", ctx => WriteJsonAsync(ctx, 200, ChatCompletionResponse.ModelList(ModelName, _created)));
         _app.MapPost("/v1/chat/completions", HandleChatAsync);
@@ -180,6 +187,10 @@ public sealed class ModelServer : IAsyncDisposable
         string detail;
         try
         {
+            // A declared length over the limit is refused unread (a client that sent "Expect: 100-continue" never sends
+            // the body); a chunked body is cut off by Kestrel once it passes the limit.
+            if (ctx.Request.ContentLength is { } length && length > _options.MaxRequestBodyBytes)
+                throw OpenAiError.RequestTooLarge(_options.MaxRequestBodyBytes, length);
             ChatCompletionRequest request;
             try
             {
@@ -189,6 +200,10 @@ public sealed class ModelServer : IAsyncDisposable
             catch (JsonException e)
             {
                 throw OpenAiError.BadRequest($"The body is not valid JSON: {e.Message}");
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                throw OpenAiError.RequestTooLarge(_options.MaxRequestBodyBytes, null);
             }
             var reply = await CompleteAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             detail = $"n={request.N} tokens={reply["usage"]!["prompt_tokens"]}+{reply["usage"]!["completion_tokens"]}";
@@ -213,6 +228,19 @@ public sealed class ModelServer : IAsyncDisposable
             if (!ctx.Response.HasStarted) await WriteJsonAsync(ctx, status, error.ToJson()).ConfigureAwait(false);
         }
         _options.Log?.Invoke($"POST /v1/chat/completions {status} {detail} ({clock.ElapsedMilliseconds} ms)");
+    }
+
+    /// <summary>
+    /// Gives the empty 404 (no such path) and 405 (a method the path does not take; routing has set <c>Allow</c>)
+    /// of ASP.NET's routing the body OpenAI's API sends, and logs them.
+    /// </summary>
+    private async Task AnswerUnroutedAsync(HttpContext ctx, RequestDelegate next)
+    {
+        await next(ctx).ConfigureAwait(false);
+        if (ctx.Response.HasStarted || ctx.Response.StatusCode is not (404 or 405)) return;
+        var error = OpenAiError.NoSuchRoute(ctx.Response.StatusCode, ctx.Request.Method, ctx.Request.Path);
+        _options.Log?.Invoke($"{ctx.Request.Method} {ctx.Request.Path} {error.Status} {error.Message}");
+        await WriteJsonAsync(ctx, error.Status, error.ToJson()).ConfigureAwait(false);
     }
 
     private static Task WriteJsonAsync(HttpContext ctx, int status, JsonNode body)

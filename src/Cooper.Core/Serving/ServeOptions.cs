@@ -58,6 +58,13 @@ public sealed record ServeOptions
     /// <summary>Largest <c>n</c> a request may ask for (all n samples decode in one batch).</summary>
     public int MaxN { get; init; } = 16;
 
+    /// <summary>
+    /// Largest request body, in bytes; a larger one gets 413 <c>request_too_large</c> (when it declares its length,
+    /// before a byte of it is read). Default 4 MiB: a request that fills a 128k-token context is well under 1 MB
+    /// of text, and Kestrel's own default (30 MB) would let a client tie up memory for nothing.
+    /// </summary>
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>Device for the model (null: CPU).</summary>
     public Device? Device { get; init; }
 
@@ -82,6 +89,7 @@ public sealed record ServeOptions
         if (!Enum.IsDefined(PromptFormat)) throw new ArgumentException($"PromptFormat {PromptFormat} is unknown: use auto, chatml, llama3 or plain");
         if (DefaultMaxTokens < 1) throw new ArgumentException($"DefaultMaxTokens must be ≥ 1, got {DefaultMaxTokens}");
         if (MaxN < 1) throw new ArgumentException($"MaxN must be ≥ 1, got {MaxN}");
+        if (MaxRequestBodyBytes < 1) throw new ArgumentException($"MaxRequestBodyBytes must be ≥ 1, got {MaxRequestBodyBytes}");
         if (string.IsNullOrWhiteSpace(ServedName)) throw new ArgumentException($"cannot derive a model name from '{ModelDir}': set Name");
         return this;
     }

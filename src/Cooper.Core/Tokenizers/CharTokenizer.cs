@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cooper.Modeling;
 
 namespace Cooper.Tokenizers;
 
@@ -179,8 +180,7 @@ public sealed class CharTokenizer : ITokenizer
     /// <summary>Reads a folder written by <see cref="Save"/>.</summary>
     public static CharTokenizer Load(string dir)
     {
-        var tok = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "tokenizer.json"))) as JsonObject
-            ?? throw new InvalidDataException($"{dir}/tokenizer.json is not a JSON object");
+        var tok = CheckpointJson.ReadObject(Path.Combine(dir, "tokenizer.json"));
         var vocab = tok["model"]?["vocab"] as JsonObject ?? throw new InvalidDataException($"{dir}/tokenizer.json has no model.vocab");
         var tokens = new string[vocab.Count];
         foreach (var (t, id) in vocab)
@@ -191,7 +191,7 @@ public sealed class CharTokenizer : ITokenizer
         }
         var specials = (tok["added_tokens"] as JsonArray ?? []).Where(a => a?["special"]?.GetValue<bool>() == true).Select(a => a!["content"]!.GetValue<string>()).ToList();
         var cfgPath = Path.Combine(dir, "tokenizer_config.json");
-        var cfg = File.Exists(cfgPath) ? JsonNode.Parse(File.ReadAllText(cfgPath)) as JsonObject ?? [] : [];
+        var cfg = File.Exists(cfgPath) ? CheckpointJson.ReadObject(cfgPath) : [];
         string? Get(string key) => cfg[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         return new CharTokenizer(tokens, specials, Get("eos_token"), Get("pad_token"), Get("bos_token"));
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cooper.Modeling;
 
 namespace Cooper.Tokenizers;
 
@@ -44,7 +45,7 @@ public sealed class HfTokenizer : ITokenizer, IDisposable
         var jsonPath = Path.Combine(dir, "tokenizer.json");
         if (!File.Exists(jsonPath)) throw new FileNotFoundException($"{dir} has no tokenizer.json", jsonPath);
 
-        using (var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath)))
+        using (var doc = CheckpointJson.ReadDocument(jsonPath))
         {
             var root = doc.RootElement;
             _added = [];
@@ -64,7 +65,7 @@ public sealed class HfTokenizer : ITokenizer, IDisposable
         var configPath = Path.Combine(dir, "tokenizer_config.json");
         if (File.Exists(configPath))
         {
-            var cfg = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject ?? [];
+            var cfg = CheckpointJson.ReadObject(configPath);
             EosTokenId = TokenFromConfig(cfg, "eos_token");
             PadTokenId = TokenFromConfig(cfg, "pad_token");
             BosTokenId = TokenFromConfig(cfg, "bos_token");

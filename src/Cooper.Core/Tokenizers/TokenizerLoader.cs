@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cooper.Modeling;
 
 namespace Cooper.Tokenizers;
 
@@ -14,7 +15,7 @@ public static class TokenizerLoader
         if (!File.Exists(Path.Combine(dir, "tokenizer.json")))
             throw new FileNotFoundException($"{dir} has no tokenizer.json", Path.Combine(dir, "tokenizer.json"));
         var cfgPath = Path.Combine(dir, "tokenizer_config.json");
-        if (File.Exists(cfgPath) && JsonNode.Parse(File.ReadAllText(cfgPath)) is JsonObject cfg
+        if (File.Exists(cfgPath) && CheckpointJson.ReadObject(cfgPath) is var cfg
             && cfg[CharTokenizer.MarkerKey] is JsonValue v && v.TryGetValue<string>(out var kind) && kind == "char")
             return CharTokenizer.Load(dir);
         return HfTokenizer.Load(dir);
