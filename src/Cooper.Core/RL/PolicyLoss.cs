@@ -6,12 +6,34 @@ namespace Cooper.RL;
 /// <summary>How per-token losses are reduced to one number (verl <c>agg_loss</c>).</summary>
 public enum LossAggregation
 {
-    /// <summary>Σ loss·mask / Σ mask over the whole batch (verl's default; DAPO).</summary>
+    /// <summary>Σ loss·mask / Σ mask over the whole mini-batch (verl's default; DAPO).</summary>
     TokenMean,
     /// <summary>Mean over sequences of each sequence's token mean (original GRPO).</summary>
     SeqMeanTokenMean,
-    /// <summary>Σ over sequences of each sequence's token sum, divided by the max response length (Dr.GRPO).</summary>
+    /// <summary>Σ over sequences of each sequence's token sum, divided by a constant length (Dr.GRPO).</summary>
     SeqMeanTokenSumNorm,
+}
+
+/// <summary>
+/// The denominators of <see cref="PolicyLoss.Aggregate"/>, taken over the whole mini-batch (one optimiser
+/// step), not over the micro-batch being reduced, so micro-batch parts add up to the mini-batch's loss.
+/// </summary>
+/// <param name="Tokens">Response tokens that carry loss in the mini-batch (token-mean).</param>
+/// <param name="Sequences">Sequences that carry loss in the mini-batch (seq-mean-token-mean).</param>
+/// <param name="Length">The constant length of seq-mean-token-sum-norm. Training passes <c>max_new_tokens</c>,
+/// as Dr.GRPO prescribes; verl's default <c>loss_scale_factor</c> is the padded batch width, which varies
+/// from batch to batch and so reweights steps by their longest response.</param>
+public readonly record struct LossNorm(long Tokens, int Sequences, int Length)
+{
+    /// <summary>The denominators of one whole batch: its masked tokens, its rows with any masked token, and <paramref name="length"/> (default: the batch width).</summary>
+    public static LossNorm Of(Tensor mask, int? length = null)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to_type(ScalarType.Float32);
+        long tokens = (long)m.sum().item<float>();
+        int seqs = (int)m.sum(1).gt(0).sum().item<long>();
+        return new LossNorm(tokens, seqs, length ?? (int)mask.shape[1]);
+    }
 }
 
 /// <summary>The result of <see cref="PolicyLoss.Compute"/>: the loss and its diagnostics.</summary>
@@ -50,7 +72,7 @@ public static class PolicyLoss
         using var scope = NewDisposeScope();
         var m = mask.to_type(logProbs.dtype);
         var t = Surrogate(logProbs, oldLogProbs, advantages, clipLow, clipHigh, dualClip);
-        var loss = Aggregate(t.PerToken, m, aggregation);
+        var loss = Aggregate(t.PerToken, m, aggregation, LossNorm.Of(m));
         var clipFrac = MaskedMean(t.Clipped.to_type(m.dtype), m);
         var clipFracLower = MaskedMean(t.DualClipped.to_type(m.dtype), m);
         var approxKl = MaskedMean(-t.LogRatio, m);
@@ -61,7 +83,7 @@ public static class PolicyLoss
     /// <summary>
     /// The per-token surrogate of <see cref="Compute"/> before reduction, with the masks its diagnostics
     /// need; tensors live in the caller's dispose scope. Used by <see cref="Compute"/> and by
-    /// <see cref="PolicyUpdate"/>, which reduces with mini-batch denominators.
+    /// <see cref="PolicyUpdate"/>, which reduces it with <see cref="Aggregate"/> and mini-batch denominators.
     /// </summary>
     public static SurrogateTerms Surrogate(Tensor logProbs, Tensor oldLogProbs, Tensor advantages,
         double clipLow, double clipHigh, double dualClip)
@@ -78,18 +100,28 @@ public static class PolicyLoss
         return new SurrogateTerms(perToken, logRatio, lossClipped.gt(lossUnclipped), clipped.gt(lossDual) & negative);
     }
 
-    /// <summary>Reduces per-token <paramref name="values"/> (B, T) under <paramref name="mask"/> (B, T).</summary>
-    public static Tensor Aggregate(Tensor values, Tensor mask, LossAggregation aggregation)
+    /// <summary>
+    /// The one loss reduction (verl <c>agg_loss</c>), used by training and by <see cref="Compute"/>. Per-token
+    /// <paramref name="values"/> ℓ (B, T) under <paramref name="mask"/> m (B, T), with the mini-batch's
+    /// denominators <paramref name="norm"/>:
+    /// <list type="bullet">
+    /// <item>token-mean: Σ_b Σ_t ℓ·m / N_tokens;</item>
+    /// <item>seq-mean-token-mean: Σ_b (Σ_t ℓ·m / Σ_t m) / N_seqs;</item>
+    /// <item>seq-mean-token-sum-norm: Σ_b Σ_t ℓ·m / L (L constant).</item>
+    /// </list>
+    /// Called on a whole batch with <see cref="LossNorm.Of"/> this is verl's reduction of that batch; called
+    /// on each micro-batch with the mini-batch's denominators the parts add up to it (gradient accumulation).
+    /// </summary>
+    public static Tensor Aggregate(Tensor values, Tensor mask, LossAggregation aggregation, LossNorm norm)
     {
         using var scope = NewDisposeScope();
         var m = mask.to_type(values.dtype);
         Tensor result = aggregation switch
         {
-            LossAggregation.TokenMean => MaskedMean(values, m),
+            LossAggregation.TokenMean => (values * m).sum() / Math.Max(1, norm.Tokens),                           // Σ ℓm / N_tok
             LossAggregation.SeqMeanTokenMean =>
-                ((values * m).sum(1) / m.sum(1).clamp_min(1.0)).mean(),                    // mean_b (Σ_t / n_b)
-            LossAggregation.SeqMeanTokenSumNorm =>
-                (values * m).sum() / (double)values.shape[1],                              // Σ_b Σ_t / T
+                ((values * m).sum(1) / m.sum(1).clamp_min(1.0)).sum() / Math.Max(1, norm.Sequences),              // Σ_b (Σ_t ℓm / n_b) / N_seq
+            LossAggregation.SeqMeanTokenSumNorm => (values * m).sum() / Math.Max(1, norm.Length),                  // Σ ℓm / L
             _ => throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, null),
         };
         return result.MoveToOuterDisposeScope();

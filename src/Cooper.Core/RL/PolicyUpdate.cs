@@ -38,8 +38,8 @@ public static class PolicyUpdate
         bool singleUpdate = cfg.PpoEpochs == 1 && miniSize == sequences.Count;
 
         // Old and reference log-probs, computed once before any update (no gradient).
-        float[][]? old = singleUpdate ? null : TargetLogProbs(policy, sequences, cfg.MicroBatchSize, padId, maxLen);
-        float[][]? refLp = reference is not null && cfg.KlCoef != 0 ? TargetLogProbs(reference, sequences, cfg.MicroBatchSize, padId, maxLen) : null;
+        float[][]? old = singleUpdate ? null : TargetLogProbs(policy, sequences, cfg.MicroBatchSize, padId, maxLen, cfg.Temperature);
+        float[][]? refLp = reference is not null && cfg.KlCoef != 0 ? TargetLogProbs(reference, sequences, cfg.MicroBatchSize, padId, maxLen, cfg.Temperature) : null;
 
         var order = Enumerable.Range(0, sequences.Count).ToArray();
         double sumLoss = 0, sumPg = 0, sumKl = 0, sumClip = 0, sumClipLow = 0, sumApproxKl = 0, sumEnt = 0, sumNorm = 0;
@@ -68,13 +68,14 @@ public static class PolicyUpdate
                     if (needEntropy)
                     {
                         var logits = policy.forward(batch.InputIds);                      // (b, T, V)
-                        var shifted = logits.narrow(1, 0, logits.shape[1] - 1);
+                        var shifted = logits.narrow(1, 0, logits.shape[1] - 1);            // (b, T−1, V)
+                        if (cfg.Temperature != 1.0) shifted = shifted / cfg.Temperature;   // the sampler's distribution (verl divides logits by τ)
                         logp = LogProbs.FromLogits(shifted, batch.Targets);                                      // (b, T−1)
                         entropy = Entropy.FromLogits(shifted);                                                   // (b, T−1)
                     }
                     else
                     {
-                        logp = policy.TokenLogProbs(batch.InputIds);
+                        logp = policy.TokenLogProbs(batch.InputIds, temperature: cfg.Temperature);
                         entropy = zeros_like(logp);
                     }
                     var oldLp = old is null ? logp.detach() : Gather(old, mc, batch.LossMask);
@@ -88,7 +89,7 @@ public static class PolicyUpdate
                         perToken = perToken + cfg.KlCoef * kl;
                     }
                     if (cfg.EntropyCoef != 0) perToken = perToken - cfg.EntropyCoef * entropy;
-                    var loss = AggregateGlobal(perToken, mask, cfg.Aggregation, mbTokens, mbSeqs, cfg.MaxNewTokens);
+                    var loss = PolicyLoss.Aggregate(perToken, mask, cfg.Aggregation, new LossNorm(mbTokens, mbSeqs, cfg.MaxNewTokens));
                     loss.backward();
 
                     // diagnostics, token-weighted over the update
@@ -115,25 +116,10 @@ public static class PolicyUpdate
     }
 
     /// <summary>
-    /// Reduces per-token values with the mini-batch's denominators: token-mean divides by the
-    /// mini-batch's response tokens, seq-mean-token-mean by each sequence's tokens and the mini-batch's
-    /// sequences, seq-mean-token-sum-norm by a constant length (Dr.GRPO).
+    /// Target log-probs of each sequence (no gradient) at sampling temperature <paramref name="temperature"/>
+    /// (log softmax(z/τ), the distribution the rollouts were drawn from), as float arrays aligned with collated targets.
     /// </summary>
-    public static Tensor AggregateGlobal(Tensor values, Tensor mask, LossAggregation mode, long batchTokens, int batchSeqs, int constantLength)
-    {
-        using var scope = NewDisposeScope();
-        Tensor r = mode switch
-        {
-            LossAggregation.TokenMean => (values * mask).sum() / Math.Max(1, batchTokens),
-            LossAggregation.SeqMeanTokenMean => ((values * mask).sum(1) / mask.sum(1).clamp_min(1.0)).sum() / Math.Max(1, batchSeqs),
-            LossAggregation.SeqMeanTokenSumNorm => (values * mask).sum() / Math.Max(1, constantLength),
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
-        };
-        return r.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Target log-probs of each sequence (no gradient), as float arrays aligned with collated targets.</summary>
-    public static float[][] TargetLogProbs(CausalLM model, IReadOnlyList<PolicySequence> seqs, int microBatch, int padId, int maxLen)
+    public static float[][] TargetLogProbs(CausalLM model, IReadOnlyList<PolicySequence> seqs, int microBatch, int padId, int maxLen, double temperature = 1.0)
     {
         var result = new float[seqs.Count][];
         bool wasTraining = model.training;
@@ -145,7 +131,7 @@ public static class PolicyUpdate
                 using var scope = NewDisposeScope();
                 var idx = Enumerable.Range(start, Math.Min(microBatch, seqs.Count - start)).ToArray();
                 using var batch = Sft.Collate(idx.Select(i => new SftExample(seqs[i].PromptIds, seqs[i].ResponseIds)).ToList(), padId, maxLen, model.Device);
-                var lp = model.TokenLogProbs(batch.InputIds).to(CPU);   // (b, T−1)
+                var lp = model.TokenLogProbs(batch.InputIds, temperature: temperature).to(CPU);   // (b, T−1)
                 long tm1 = lp.shape[1];
                 var flat = lp.data<float>().ToArray();
                 for (int k = 0; k < idx.Length; k++) result[idx[k]] = flat.AsSpan((int)(k * tm1), (int)tm1).ToArray();

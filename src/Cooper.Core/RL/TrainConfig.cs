@@ -14,7 +14,7 @@ public sealed record GrpoConfig
     public int PromptsPerStep { get; init; } = 8;
     /// <summary>Rollouts per prompt, n (paper 16; default 8 for small runs).</summary>
     public int RolloutsPerPrompt { get; init; } = 8;
-    /// <summary>Sampling temperature for training rollouts (paper 1.0).</summary>
+    /// <summary>Sampling temperature for training rollouts (paper 1.0); the update's log-probs (policy, old, reference) are taken at the same temperature, as in verl.</summary>
     public double Temperature { get; init; } = 1.0;
     /// <summary>Top-p for training rollouts (paper 1.0).</summary>
     public double TopP { get; init; } = 1.0;

@@ -93,12 +93,39 @@ public class PolicyLossTests
     [InlineData(LossAggregation.TokenMean, 2.5)]              // (1+2+3+4)/4
     [InlineData(LossAggregation.SeqMeanTokenMean, 3.0)]       // ((1+2+3)/3 + 4/1)/2
     [InlineData(LossAggregation.SeqMeanTokenSumNorm, 10.0 / 3)] // (6 + 4)/T, T = 3
-    public void Each_aggregation_mode_matches_its_formula(LossAggregation mode, double expected)
+    public void Each_aggregation_mode_over_a_whole_batch_matches_its_formula(LossAggregation mode, double expected)
     {
         using var values = T(1, 2, 3, 4, 5, 6).reshape(2, 3);
         using var mask = T(1, 1, 1, 1, 0, 0).reshape(2, 3);
-        using var agg = PolicyLoss.Aggregate(values, mask, mode);
+        using var agg = PolicyLoss.Aggregate(values, mask, mode, LossNorm.Of(mask));
         Assert.Equal(expected, agg.item<double>(), 9);
+    }
+
+    [Fact]
+    public void The_batch_denominators_count_masked_tokens_and_rows_that_carry_loss()
+    {
+        using var mask = T(1, 1, 0, 0, 0, 0, 1, 0, 0).reshape(3, 3);   // the middle row carries no loss
+        Assert.Equal(new LossNorm(3, 2, 3), LossNorm.Of(mask));
+        Assert.Equal(new LossNorm(3, 2, 200), LossNorm.Of(mask, length: 200));
+    }
+
+    [Theory]
+    // A mini-batch of three sequences (tokens 2, 1, 3 → 6 tokens, 3 sequences, L = 10) reduced in two
+    // micro-batches: rows {0, 1} and row {2}. The parts use the mini-batch's denominators and add up to it.
+    [InlineData(LossAggregation.TokenMean, (1 + 2 + 3) / 6.0, (4 + 5 + 6) / 6.0)]
+    [InlineData(LossAggregation.SeqMeanTokenMean, ((1 + 2) / 2.0 + 3) / 3, (4 + 5 + 6) / 3.0 / 3)]
+    [InlineData(LossAggregation.SeqMeanTokenSumNorm, (1 + 2 + 3) / 10.0, (4 + 5 + 6) / 10.0)]
+    public void Micro_batch_parts_use_the_mini_batch_denominators(LossAggregation mode, double first, double second)
+    {
+        var norm = new LossNorm(Tokens: 6, Sequences: 3, Length: 10);
+        using var v1 = T(1, 2, 0, 3, 0, 0).reshape(2, 3);
+        using var m1 = T(1, 1, 0, 1, 0, 0).reshape(2, 3);
+        using var v2 = T(4, 5, 6).reshape(1, 3);
+        using var m2 = T(1, 1, 1).reshape(1, 3);
+        using var a1 = PolicyLoss.Aggregate(v1, m1, mode, norm);
+        using var a2 = PolicyLoss.Aggregate(v2, m2, mode, norm);
+        Assert.Equal(first, a1.item<double>(), 6);
+        Assert.Equal(second, a2.item<double>(), 6);
     }
 
     [Fact]

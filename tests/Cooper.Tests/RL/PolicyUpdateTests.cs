@@ -1,3 +1,4 @@
+using Cooper.Generation;
 using Cooper.Modeling;
 using Cooper.RL;
 using TorchSharp;
@@ -72,5 +73,28 @@ public class PolicyUpdateTests
         Assert.Equal(expected, stats.Loss, 5);
         Assert.Equal(0.0, stats.ClipFraction);
         Assert.Equal(seqs.Sum(s => s.ResponseIds.Length), stats.Tokens);
+    }
+
+    [Theory]
+    [InlineData(0.7)]
+    [InlineData(1.6)]
+    public void Update_log_probs_at_the_rollout_temperature_match_the_samplers(double temperature)
+    {
+        using var model = CausalLM.Create(Tiny, seed: 4);
+        var samples = new RolloutEngine(model).Generate([new[] { 1, 2, 3 }, new[] { 5, 6 }],
+            new SamplingParams { Temperature = temperature, MaxNewTokens = 6, N = 3, Seed = 11, IgnoreEos = true });
+        var seqs = samples.Select(s => new PolicySequence(s.PromptIndex == 0 ? [1, 2, 3] : [5, 6], s.TokenIds, 1.0)).ToList();
+        int maxLen = seqs.Max(q => q.PromptIds.Length + q.ResponseIds.Length);
+        var atT = PolicyUpdate.TargetLogProbs(model, seqs, microBatch: 4, padId: 0, maxLen, temperature);
+        var atOne = PolicyUpdate.TargetLogProbs(model, seqs, microBatch: 4, padId: 0, maxLen);
+        double worstAtOne = 0;
+        for (int i = 0; i < samples.Count; i++)
+            for (int k = 0; k < samples[i].TokenIds.Length; k++)
+            {
+                int pos = seqs[i].PromptIds.Length - 1 + k;   // target pos+1 is response token k
+                Assert.Equal(samples[i].LogProbs[k], atT[i][pos], 4);
+                worstAtOne = Math.Max(worstAtOne, Math.Abs(samples[i].LogProbs[k] - atOne[i][pos]));
+            }
+        Assert.True(worstAtOne > 1e-2, $"at τ = 1 the log-probs should differ from the sampler's at τ = {temperature}");
     }
 }
