@@ -111,17 +111,21 @@ public static class PolicyLoss
     /// </list>
     /// Called on a whole batch with <see cref="LossNorm.Of"/> this is verl's reduction of that batch; called
     /// on each micro-batch with the mini-batch's denominators the parts add up to it (gradient accumulation).
+    /// <paramref name="rowCounts"/> c_b (B,) makes row b stand for c_b identical rows (merged duplicates):
+    /// each sum over b above becomes Σ_b c_b·(…).
     /// </summary>
-    public static Tensor Aggregate(Tensor values, Tensor mask, LossAggregation aggregation, LossNorm norm)
+    public static Tensor Aggregate(Tensor values, Tensor mask, LossAggregation aggregation, LossNorm norm, Tensor? rowCounts = null)
     {
         using var scope = NewDisposeScope();
         var m = mask.to_type(values.dtype);
+        var c = rowCounts?.to_type(values.dtype).unsqueeze(1);                                     // (B, 1) c_b, or none (all 1)
+        var lm = c is null ? values * m : values * m * c;                                          // (B, T) c_b·ℓ·m
         Tensor result = aggregation switch
         {
-            LossAggregation.TokenMean => (values * m).sum() / Math.Max(1, norm.Tokens),                           // Σ ℓm / N_tok
+            LossAggregation.TokenMean => lm.sum() / Math.Max(1, norm.Tokens),                      // Σ_b c_b Σ_t ℓm / N_tok
             LossAggregation.SeqMeanTokenMean =>
-                ((values * m).sum(1) / m.sum(1).clamp_min(1.0)).sum() / Math.Max(1, norm.Sequences),              // Σ_b (Σ_t ℓm / n_b) / N_seq
-            LossAggregation.SeqMeanTokenSumNorm => (values * m).sum() / Math.Max(1, norm.Length),                  // Σ ℓm / L
+                (lm.sum(1) / m.sum(1).clamp_min(1.0)).sum() / Math.Max(1, norm.Sequences),           // Σ_b c_b (Σ_t ℓm / n_b) / N_seq
+            LossAggregation.SeqMeanTokenSumNorm => lm.sum() / Math.Max(1, norm.Length),           // Σ_b c_b Σ_t ℓm / L
             _ => throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, null),
         };
         return result.MoveToOuterDisposeScope();

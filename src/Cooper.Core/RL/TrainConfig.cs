@@ -52,6 +52,11 @@ public sealed record GrpoConfig
     public bool DynamicSampling { get; init; }
     /// <summary>Give truncated (length-limited) responses no loss (DAPO's overlong filtering).</summary>
     public bool MaskTruncated { get; init; }
+    /// <summary>
+    /// Beyond verl: with one PPO epoch and one mini-batch, forward identical rollouts once with their count as
+    /// a weight (<see cref="PolicyUpdate.MergeDuplicates"/>; exact up to float summation order). Ignored otherwise.
+    /// </summary>
+    public bool MergeDuplicates { get; init; } = true;
 }
 
 /// <summary>A <c>cooper train</c> run.</summary>

@@ -97,4 +97,56 @@ public class PolicyUpdateTests
             }
         Assert.True(worstAtOne > 1e-2, $"at τ = 1 the log-probs should differ from the sampler's at τ = {temperature}");
     }
+
+    private static List<PolicySequence> WithDuplicates() =>
+    [
+        new([1, 2, 3], [4, 5, 6, 7], 1.0),
+        new([1, 2, 3], [4, 5, 6, 7], 1.0),
+        new([1, 2, 3], [8, 9], -0.5),
+        new([1, 2, 3], [4, 5, 6, 7], 1.0),
+        new([5], [11, 12, 13], -1.2),
+        new([5], [11, 12, 13], -1.2),
+        new([5], [11, 12], 0.6, Weight: 0),
+    ];
+
+    [Fact]
+    public void Identical_rollouts_merge_into_one_row_with_their_count()
+    {
+        var merged = PolicyUpdate.MergeDuplicates(WithDuplicates());
+        Assert.Equal([3, 1, 2, 1], merged.Select(m => m.Count));
+        Assert.Equal([4, 5, 6, 7], merged[0].ResponseIds);
+        Assert.Equal(-1.2, merged[2].Advantage);
+    }
+
+    [Theory]
+    [InlineData(LossAggregation.TokenMean, 0.01)]
+    [InlineData(LossAggregation.SeqMeanTokenMean, 0.01)]
+    [InlineData(LossAggregation.SeqMeanTokenSumNorm, 0.0)]
+    public void Merging_duplicates_gives_the_same_update_as_forwarding_each_copy(LossAggregation agg, double klCoef)
+    {
+        (float[] Params, PolicyUpdateStats Stats) Run(bool merge)
+        {
+            using var model = CausalLM.Create(Tiny, seed: 3);
+            using var reference = CausalLM.Create(Tiny, seed: 5);
+            using var opt = optim.SGD(model.parameters(), 0.1);
+            var cfg = new GrpoConfig { MicroBatchSize = 3, KlCoef = klCoef, Aggregation = agg, MaxGradNorm = 1e9, MaxNewTokens = 8, MergeDuplicates = merge };
+            var stats = PolicyUpdate.Run(model, reference, opt, WithDuplicates(), cfg, padId: 0, seed: 1);
+            return (model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray(), stats);
+        }
+        var (each, s1) = Run(merge: false);
+        var (merged, s2) = Run(merge: true);
+        Assert.Equal(s1.Tokens, s2.Tokens);                    // diagnostics count every rollout
+        Assert.Equal(s1.Loss, s2.Loss, 5);
+        Assert.Equal(s1.Kl, s2.Kl, 6);
+        Assert.Equal(s1.Entropy, s2.Entropy, 5);
+        Assert.Equal(s1.GradNorm, s2.GradNorm, 5);
+        for (int i = 0; i < each.Length; i++) Assert.Equal(each[i], merged[i], 5);
+        Assert.NotEqual(Flat0(), each);                          // the update did move the weights
+    }
+
+    private static float[] Flat0()
+    {
+        using var model = CausalLM.Create(Tiny, seed: 3);
+        return model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+    }
 }

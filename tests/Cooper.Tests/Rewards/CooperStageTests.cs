@@ -1,0 +1,110 @@
+using Cooper.Rewards;
+using Cooper.Rewards.Negatives;
+using Cooper.Tests.RewardModeling;
+using static TorchSharp.torch;
+
+namespace Cooper.Tests.Rewards;
+
+/// <summary>Cooper's stage 2 on its own, without a trainer: pairs, invalid pairs, hard negatives, the pairwise step, metrics.</summary>
+[Collection("NonParallel")]
+public class CooperStageTests
+{
+    // Stand-in verifier: correct when the text ends with "= reference".
+    private static bool EndsWithReference(string completion, string reference) => completion.TrimEnd().EndsWith("= " + reference, StringComparison.Ordinal);
+
+    /// <summary>Writes "{positive minus its answer}= 999" — wrong for every reference here — except for question "echo", where it returns the positive (equivalent).</summary>
+    private sealed class WrongAnswerWriter : INegativeWriter
+    {
+        public string Name => "wrong-answer";
+        public Task<string?> WriteAsync(string question, string positive, int attempt, ulong seed, CancellationToken ct = default) =>
+            Task.FromResult<string?>(question == "echo" ? positive : positive[..positive.LastIndexOf('=')] + "= 999");
+    }
+
+    private static StageRollout R(int prompt, string question, string reference, string completion, double score) =>
+        new(prompt, question, reference, completion, EndsWithReference(completion, reference), score);
+
+    // Prompt 0: a positive and a wrong rollout the RM likes (0.9); prompt 1: no positive; prompt 2: the writer echoes the positive.
+    private static readonly StageRollout[] s_rollouts =
+    [
+        R(0, "2+3", "5", "2+3 = 5", 0.4),
+        R(0, "2+3", "5", "2+3 = 6", 0.9),
+        R(0, "2+3", "5", "2+3 = 7", 0.2),
+        R(1, "4*4", "16", "4*4 = 15", 0.7),
+        R(1, "4*4", "16", "4*4 = 17", 0.3),
+        R(2, "echo", "8", "4+4 = 8", 0.6),
+        R(2, "echo", "8", "4+4 = 9", 0.4),
+    ];
+
+    private static float[] Flat(Cooper.Rewards.RewardModel rm) => rm.Model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public async Task Pairs_are_one_per_prompt_and_each_failure_is_counted()
+    {
+        using var rm = TinyRewardModel.Create(seed: 21);
+        using var opt = optim.SGD(rm.Model.parameters(), 0.0);
+        var stage = new CooperStage(rm, opt, new CooperConfig(), new WrongAnswerWriter(), EndsWithReference);
+        var pairs = await stage.PairsAsync(s_rollouts, seed: 1);
+        Assert.Equal([PairStatus.Valid, PairStatus.NoPositive, PairStatus.NegativeEquivalent], pairs.Select(p => p.Status));
+        Assert.Equal("2+3 = 5", pairs[0].Positive);
+        Assert.Equal("2+3 = 999", pairs[0].Negative);
+        Assert.Equal(3, pairs[2].Attempts);   // the default three attempts, each rejected as equivalent
+
+        var m = CooperStage.PairMetrics(pairs);
+        Assert.Equal(3, m["cooper/pairs"]);
+        Assert.Equal(1.0 / 3, m["cooper/valid_pair_rate"], 12);
+        Assert.Equal(1, m["cooper/no_positive"]);
+        Assert.Equal(1, m["cooper/negative_equivalent"]);
+        Assert.Equal(0, m["cooper/writer_failed"]);
+    }
+
+    [Fact]
+    public async Task Hard_negatives_pair_the_positive_with_the_wrong_rollout_the_model_likes_most_if_it_scores_at_least_one_half()
+    {
+        using var rm = TinyRewardModel.Create(seed: 22);
+        using var opt = optim.SGD(rm.Model.parameters(), 0.0);
+        var stage = new CooperStage(rm, opt, new CooperConfig { HardNegatives = true }, new WrongAnswerWriter(), EndsWithReference);
+        var pairs = await stage.PairsAsync(s_rollouts, seed: 1);
+        // Prompt 0: "= 6" (0.9) is the favourite wrong rollout. Prompt 2 has a positive but its only wrong rollout scores 0.4 < 0.5.
+        var hard = pairs.Skip(3).ToList();
+        var pair = Assert.Single(hard);
+        Assert.Equal((0, "2+3 = 5", "2+3 = 6", PairStatus.Valid), (pair.PromptIndex, pair.Positive, pair.Negative, pair.Status));
+    }
+
+    [Fact]
+    public async Task The_update_steps_the_reward_model_on_valid_pairs_and_reports_margin_and_accuracy()
+    {
+        using var rm = TinyRewardModel.Create(seed: 23);
+        using var opt = optim.AdamW(rm.Model.parameters(), 1e-2, weight_decay: 0.0);
+        var stage = new CooperStage(rm, opt, new CooperConfig(), new WrongAnswerWriter(), EndsWithReference);
+        var pos = new RmInput("2+3", "5", "2+3 = 5");
+        var neg = new RmInput("2+3", "5", "2+3 = 999");
+        var before = Flat(rm);
+        double margin;
+        using (no_grad())
+        using (var logits = rm.Logits([pos, neg]))
+        {
+            var s = logits.data<float>().ToArray();
+            margin = s[0] - s[1];
+        }
+        var m = await stage.UpdateAsync(s_rollouts, seed: 1);
+        Assert.Equal(0, m["cooper/rm_skipped"]);
+        Assert.Equal(margin, m["cooper/pair_margin"], 4);                       // s⁺ − s⁻ before the step
+        Assert.Equal(margin > 0 ? 1.0 : 0.0, m["cooper/pair_accuracy"]);
+        Assert.Equal(Math.Log(1 + Math.Exp(-margin)), m["cooper/rm_loss"], 4);   // −log σ(s⁺ − s⁻), one valid pair
+        Assert.NotEqual(before, Flat(rm));
+    }
+
+    [Fact]
+    public async Task Without_a_valid_pair_the_reward_model_is_left_alone()
+    {
+        using var rm = TinyRewardModel.Create(seed: 24);
+        using var opt = optim.AdamW(rm.Model.parameters(), 1e-2, weight_decay: 0.5);
+        var stage = new CooperStage(rm, opt, new CooperConfig(), new WrongAnswerWriter(), EndsWithReference);
+        var before = Flat(rm);
+        var m = await stage.UpdateAsync(s_rollouts.Where(r => r.PromptIndex == 1).ToList(), seed: 1);
+        Assert.Equal(1, m["cooper/rm_skipped"]);
+        Assert.True(double.IsNaN(m["cooper/rm_loss"]));
+        Assert.Equal(0, m["cooper/valid_pair_rate"]);
+        Assert.Equal(before, Flat(rm));
+    }
+}
