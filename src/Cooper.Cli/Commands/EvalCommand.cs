@@ -77,7 +77,8 @@ public static class EvalCommand
     private static void Print(EvalResult r)
     {
         string P(double v) => double.IsNaN(v) ? "–" : (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-        Console.WriteLine($"accuracy (mean@{r.SamplesPerProblem}, {r.Problems} problems): {P(r.Accuracy)}");
+        Console.WriteLine($"accuracy (mean@{r.SamplesPerProblem}, {r.Problems} problems): {P(r.Accuracy)} ± {P(r.AccuracyStdError)} (standard error over problems)");
+        Console.WriteLine("pass@k: " + string.Join(", ", r.PassAt.Select(kv => $"pass@{kv.Key} {P(kv.Value)}")) + $"; distinct completions {P(r.DistinctRate)} of samples");
         var t = new Table().AddColumn("group").AddColumn("accuracy");
         foreach (var (k, v) in r.ByDifficulty) t.AddRow($"level {k}", P(v));
         foreach (var (k, v) in r.ByDataSource) t.AddRow(k, P(v));

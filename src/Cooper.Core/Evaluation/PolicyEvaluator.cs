@@ -7,7 +7,7 @@ namespace Cooper.Evaluation;
 /// <summary>One sampled answer and the verifier's verdict on it.</summary>
 public sealed record EvalSample(int ProblemIndex, string ProblemId, int SampleIndex, string Completion, bool Correct, string FinishReason);
 
-/// <summary>mean@k accuracy overall and by group (data source, difficulty).</summary>
+/// <summary>mean@k accuracy overall and by group (data source, difficulty), pass@k and how varied the samples are.</summary>
 public sealed record EvalResult(
     double Accuracy,
     int Problems,
@@ -16,12 +16,54 @@ public sealed record EvalResult(
     IReadOnlyDictionary<int, double> ByDifficulty,
     IReadOnlyList<EvalSample> Samples)
 {
-    /// <summary>Namespaced metrics: <c>{prefix}/accuracy</c>, <c>{prefix}/accuracy_level_{k}</c>.</summary>
+    /// <summary>pass@k for k = 1, 2, 4, … ≤ n (unbiased estimator, <see cref="PassAtK.Estimate"/>), averaged over problems.</summary>
+    public IReadOnlyDictionary<int, double> PassAt { get; init; } = new Dictionary<int, double>();
+
+    /// <summary>Mean over problems of (distinct completion texts / samples): 1/n when a policy always says the same thing.</summary>
+    public double DistinctRate { get; init; } = double.NaN;
+
+    /// <summary>Standard error of <see cref="Accuracy"/> over problems: sd of the per-problem mean@k / √problems.</summary>
+    public double AccuracyStdError { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Namespaced metrics: <c>{prefix}/accuracy</c>, <c>{prefix}/accuracy_se</c>, <c>{prefix}/accuracy_level_{k}</c>,
+    /// <c>{prefix}/pass@{k}</c>, <c>{prefix}/distinct_rate</c>.
+    /// </summary>
     public Dictionary<string, double> ToMetrics(string prefix)
     {
         var m = new Dictionary<string, double> { [$"{prefix}/accuracy"] = Accuracy };
         foreach (var (level, acc) in ByDifficulty) m[$"{prefix}/accuracy_level_{level}"] = acc;
+        if (!double.IsNaN(AccuracyStdError)) m[$"{prefix}/accuracy_se"] = AccuracyStdError;
+        foreach (var (k, v) in PassAt) m[$"{prefix}/pass@{k}"] = v;
+        if (!double.IsNaN(DistinctRate)) m[$"{prefix}/distinct_rate"] = DistinctRate;
         return m;
+    }
+}
+
+/// <summary>pass@k from n samples of which c are correct (Chen et al. 2021, "Evaluating Large Language Models Trained on Code").</summary>
+public static class PassAtK
+{
+    /// <summary>
+    /// The unbiased estimator 1 − C(n−c, k) / C(n, k): the probability that at least one of k samples drawn
+    /// without replacement from the n is correct. Computed as 1 − Π_{i=n−c+1}^{n} (1 − k/i) for stability.
+    /// </summary>
+    public static double Estimate(int n, int c, int k)
+    {
+        if (n < 1 || c < 0 || c > n) throw new ArgumentException($"need 0 ≤ c ≤ n and n ≥ 1 (got n {n}, c {c})");
+        if (k < 1 || k > n) throw new ArgumentException($"k must be in [1, n] (got k {k}, n {n})");
+        if (n - c < k) return 1.0;
+        double fail = 1.0;
+        for (int i = n - c + 1; i <= n; i++) fail *= 1.0 - (double)k / i;
+        return 1.0 - fail;
+    }
+
+    /// <summary>k = 1, 2, 4, … up to n (and n itself when it is not a power of two).</summary>
+    public static IReadOnlyList<int> Ks(int n)
+    {
+        var ks = new List<int>();
+        for (int k = 1; k <= n; k *= 2) ks.Add(k);
+        if (ks[^1] != n) ks.Add(n);
+        return ks;
     }
 }
 
@@ -73,6 +115,24 @@ public static class PolicyEvaluator
         var byLevel = samples.Where(s => problems[s.ProblemIndex].Difficulty is not null)
             .GroupBy(s => problems[s.ProblemIndex].Difficulty!.Value).OrderBy(g => g.Key)
             .ToDictionary(g => g.Key, g => Acc(g));
-        return new EvalResult(Acc(samples), problems.Count, samplesPerProblem, bySource, byLevel, samples);
+        var perProblem = samples.GroupBy(s => s.ProblemIndex).Select(g => g.ToList()).ToList();
+        var passAt = new Dictionary<int, double>();
+        int n = perProblem.Count == 0 ? 0 : perProblem.Min(g => g.Count);
+        if (n > 0)
+            foreach (int k in PassAtK.Ks(n))
+                passAt[k] = perProblem.Average(g => PassAtK.Estimate(g.Count, g.Count(s => s.Correct), k));
+        var means = perProblem.Select(g => g.Count(s => s.Correct) / (double)g.Count).ToList();
+        double se = double.NaN;
+        if (means.Count > 1)
+        {
+            double mu = means.Average();
+            se = Math.Sqrt(means.Sum(x => (x - mu) * (x - mu)) / (means.Count - 1) / means.Count);
+        }
+        return new EvalResult(Acc(samples), problems.Count, samplesPerProblem, bySource, byLevel, samples)
+        {
+            PassAt = passAt,
+            DistinctRate = perProblem.Count == 0 ? double.NaN : perProblem.Average(g => g.Select(s => s.Completion).Distinct(StringComparer.Ordinal).Count() / (double)g.Count),
+            AccuracyStdError = se,
+        };
     }
 }
