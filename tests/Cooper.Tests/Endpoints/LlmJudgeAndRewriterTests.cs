@@ -33,46 +33,6 @@ public class LlmJudgeTests
     }
 }
 
-public class LlmRewriterTests
-{
-    private const string Positive = "2 + 2 = 4, so the answer is \\boxed{4}.";
-
-    [Fact]
-    public async Task A_rewrite_is_returned_trimmed_with_the_papers_settings()
-    {
-        await using var server = FakeOpenAiServer.Scripted(FakeReply.Completion("  2 + 2 = 5, so the answer is \\boxed{5}.\n"));
-        using var client = new LlmClient(Fixture.Config(server));
-        var rewriter = new LlmRewriter(client);
-
-        var negative = await rewriter.RewriteAsync("What is 2+2?", Positive);
-
-        Assert.Equal("2 + 2 = 5, so the answer is \\boxed{5}.", negative);
-        var json = Assert.Single(server.Requests).Json;
-        Assert.Equal((0.7, 10 + 500), ((double)json["temperature"]!, (int)json["max_tokens"]!));
-        Assert.Equal(1, rewriter.ToMetrics()["rewriter/rewritten"]);
-    }
-
-    [Fact]
-    public async Task Failures_empty_replies_and_unchanged_copies_give_null()
-    {
-        await using var server = new FakeOpenAiServer(r => ((string)r.Json["messages"]![1]!["content"]!) switch
-        {
-            var c when c.Contains("Q1") => FakeReply.Error(400),
-            var c when c.Contains("Q2") => FakeReply.Completion("   "),
-            _ => FakeReply.Completion(Positive),
-        });
-        using var client = new LlmClient(Fixture.Config(server));
-        var rewriter = new LlmRewriter(client);
-
-        Assert.Null(await rewriter.RewriteAsync("Q1", Positive));
-        Assert.Null(await rewriter.RewriteAsync("Q2", Positive));
-        Assert.Null(await rewriter.RewriteAsync("Q3", Positive));
-
-        var m = rewriter.ToMetrics();
-        Assert.Equal((3, 0, 1, 2), (m["rewriter/requested"], m["rewriter/rewritten"], m["rewriter/endpoint_failures"], m["rewriter/unusable"]));
-    }
-}
-
 public class EndpointConfigTests
 {
     [Fact]

@@ -45,32 +45,3 @@ public class JudgePromptTests
         Assert.Equal((1, 0.0), (JudgePrompt.RequestOptions.N, JudgePrompt.RequestOptions.Temperature));
     }
 }
-
-public class NegativeRewritePromptTests
-{
-    [Fact]
-    public void The_request_asks_for_a_wrong_solution_of_similar_length_at_temperature_0_7()
-    {
-        const string positive = "We add 2 and 2.\nSo the answer is \\boxed{4}.";
-
-        var request = NegativeRewritePrompt.Build("What is 2+2?", positive);
-
-        Assert.Equal(["system", "user"], request.Messages.Select(m => m.Role));
-        Assert.Contains("similar length", request.Messages[0].Content);
-        Assert.Contains("wrong final result", request.Messages[0].Content);
-        Assert.Contains("What is 2+2?", request.Messages[1].Content);
-        Assert.Contains(positive, request.Messages[1].Content);
-        Assert.Contains("Output only the solving process and the final answer.", request.Messages[1].Content);
-        Assert.Equal(0.7, request.Options.Temperature);
-        Assert.Equal(10 + 500, request.Options.MaxTokens); // 10 whitespace-separated words + 500
-    }
-
-    [Theory]
-    [InlineData("", 0)]
-    [InlineData("one", 1)]
-    [InlineData("  two\twords\n", 2)]
-    public void Word_count_splits_on_any_whitespace(string text, int expected)
-    {
-        Assert.Equal(expected, NegativeRewritePrompt.WordCount(text));
-    }
-}

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using Cooper.Endpoints;
 
-namespace Cooper.Endpoints;
+namespace Cooper.Rewards.Negatives;
 
 /// <summary>One rewrite request: the messages and the sampling settings that go with them.</summary>
 public sealed record NegativeRewriteRequest(IReadOnlyList<ChatMessage> Messages, ChatRequestOptions Options);
