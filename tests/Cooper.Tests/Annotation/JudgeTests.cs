@@ -1,6 +1,8 @@
+using Cooper.Annotation.Judges;
 using Cooper.Endpoints;
+using Cooper.Tests.Endpoints;
 
-namespace Cooper.Tests.Endpoints;
+namespace Cooper.Tests.Annotation;
 
 public class JudgePromptTests
 {
@@ -43,5 +45,35 @@ public class JudgePromptTests
     public void The_judge_samples_greedily_once()
     {
         Assert.Equal((1, 0.0), (JudgePrompt.RequestOptions.N, JudgePrompt.RequestOptions.Temperature));
+    }
+}
+
+public class LlmJudgeTests
+{
+    [Fact]
+    public async Task Verdicts_come_from_the_endpoint_and_a_reply_without_one_is_no_label()
+    {
+        await using var server = new FakeOpenAiServer(r => ((string)r.Json["messages"]![0]!["content"]!) switch
+        {
+            var c when c.Contains("ANSWER-A") => FakeReply.Completion("Both are 4.\n**Final Judgment:** Yes"),
+            var c when c.Contains("ANSWER-B") => FakeReply.Completion("5 is not 4.\nFinal Judgment: No."),
+            var c when c.Contains("ANSWER-C") => FakeReply.Completion("I think they are the same."),
+            _ => FakeReply.Error(400, "unexpected"),
+        });
+        var logs = new List<string>();
+        using var client = new LlmClient(Fixture.Config(server));
+        var judge = new LlmJudge(client, logs.Add);
+
+        Assert.True(await judge.JudgeAsync("2+2?", "4", "ANSWER-A: 4"));
+        Assert.False(await judge.JudgeAsync("2+2?", "4", "ANSWER-B: 5"));
+        Assert.Null(await judge.JudgeAsync("2+2?", "4", "ANSWER-C: four"));
+        Assert.Null(await judge.JudgeAsync("2+2?", "4", "ANSWER-D"));
+
+        var s = judge.Snapshot();
+        Assert.Equal((4, 1, 1, 1, 1L), (s.Judged, s.Yes, s.No, s.NoVerdict, s.EndpointFailures));
+        Assert.Equal(1, s.ToMetrics()["judge/no_verdict"]);
+        Assert.Single(logs, l => l.Contains("no label"));
+        var json = server.Requests[0].Json;
+        Assert.Equal(0.0, (double)json["temperature"]!);
     }
 }
