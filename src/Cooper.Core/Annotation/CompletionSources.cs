@@ -5,7 +5,6 @@ using Cooper.Data;
 using Cooper.Data.Embedded;
 using Cooper.Generation;
 using Cooper.Modeling;
-using Cooper.RL;
 using Cooper.Tokenizers;
 
 namespace Cooper.Annotation;
