@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Cooper.Annotation;
+using Cooper.Annotation.Judges;
 using Cooper.Data;
 using Cooper.Data.Embedded;
 using Cooper.Endpoints;

@@ -3,25 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cooper.Data;
 using Cooper.Data.Embedded;
-using Cooper.Endpoints;
 using Cooper.Generation;
 using Cooper.Modeling;
-using Cooper.RL;
 using Cooper.Tokenizers;
 
 namespace Cooper.Annotation;
-
-/// <summary>
-/// The judge used without an endpoint: <see cref="ArithmeticChecker"/>, which recomputes every
-/// arithmetic step and compares the final answer. It was written independently of the rule verifier,
-/// so the two can disagree (a right answer reached through a wrong step; an answer written in another form).
-/// </summary>
-public sealed class ArithmeticJudge : IJudge
-{
-    /// <inheritdoc />
-    public Task<bool?> JudgeAsync(string question, string reference, string completion, CancellationToken ct = default) =>
-        Task.FromResult(ArithmeticChecker.Check(completion, reference).Correct);
-}
 
 /// <summary>Where completions to annotate come from: a policy's samples or a file of existing completions.</summary>
 public static class CompletionSources

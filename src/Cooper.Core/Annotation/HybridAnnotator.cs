@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Cooper.Endpoints;
+using Cooper.Annotation.Judges;
 using Cooper.Runs;
 
 namespace Cooper.Annotation;

@@ -55,7 +55,12 @@ public sealed partial record EndpointConfig : IValidatable
     /// <summary>Default nucleus sampling mass when a request does not set one.</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Default <c>max_tokens</c> when a request does not set one.</summary>
+    /// <summary>
+    /// The most tokens a request may ask for: <c>max_tokens</c> when a request sets none, and the cap on one
+    /// that sets more (the assistant asks for the positive's words + 500). Set it to fit a small served
+    /// model's context; a request the server still finds too long for its context is sent once more
+    /// asking for what the context has left (<see cref="LlmClient"/>).
+    /// </summary>
     public int MaxTokens { get; init; } = 2048;
 
     /// <inheritdoc />

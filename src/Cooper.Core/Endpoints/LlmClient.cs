@@ -24,7 +24,10 @@ public interface ILlmClient
 /// on timeout / network error / 408 / 429 / 5xx, wait (the server's <c>Retry-After</c> if given, else
 /// exponential backoff with jitter) and retry, at most <see cref="EndpointConfig.MaxRetries"/> times →
 /// a <see cref="ChatResult"/>, counted in <see cref="Counters"/>. Other 4xx and malformed bodies are
-/// not retried: sending the same request again would get the same answer.
+/// not retried: sending the same request again would get the same answer. The one exception: a 400
+/// saying the prompt plus <c>max_tokens</c> exceed the model's context (<see cref="ContextLengthError"/>)
+/// is sent once more, at once, asking for the tokens the context has left.
+/// <c>max_tokens</c> is the request's, capped by <see cref="EndpointConfig.MaxTokens"/>.
 /// </summary>
 /// <remarks>
 /// Built on <see cref="HttpClient"/> and System.Text.Json rather than the OpenAI package's
@@ -102,7 +105,9 @@ public sealed class LlmClient : ILlmClient, IDisposable
         if (messages.Count == 0) throw new ArgumentException("no messages; a chat request needs at least one", nameof(messages));
         opts ??= s_defaultOptions;
         opts.Validate();
-        string body = BuildBody(messages, opts);
+        int maxTokens = Math.Min(opts.MaxTokens ?? _config.MaxTokens, _config.MaxTokens);
+        string body = BuildBody(messages, opts, maxTokens);
+        // Keyed by the request as first built: a reply to its context-fitted resend answers it too.
         string? key = _cache is null ? null : ResponseCache.Key(_baseUrl, body);
         Counters.Request();
         if (TryCache(key, out var cached)) return cached;
@@ -112,6 +117,7 @@ public sealed class LlmClient : ILlmClient, IDisposable
         {
             // An identical request may have filled the cache while this one queued.
             if (TryCache(key, out cached)) return cached;
+            bool fitted = false;
             for (int attempt = 1; ; attempt++)
             {
                 var outcome = await SendOnceAsync(body, opts.N, ct).ConfigureAwait(false);
@@ -122,9 +128,20 @@ public sealed class LlmClient : ILlmClient, IDisposable
                     return ChatResult.Success(texts, attempt, outcome.Status);
                 }
                 string error = Scrub(outcome.Error);
+                if (!fitted && outcome.TokensLeft is { } left && left >= 1 && left < maxTokens)
+                {
+                    // Not a transient failure, so it does not spend MaxRetries; once only, so a server that
+                    // keeps refusing cannot loop us.
+                    fitted = true;
+                    Counters.Retry();
+                    Log($"max_tokens {maxTokens} does not fit the model's context; asking for the {left} tokens it has left");
+                    maxTokens = left;
+                    body = BuildBody(messages, opts, maxTokens);
+                    continue;
+                }
                 bool retryable = outcome.Failure is EndpointFailure.Timeout or EndpointFailure.Network
                     or EndpointFailure.Http429 or EndpointFailure.Http5xx;
-                if (!retryable || attempt > _config.MaxRetries)
+                if (!retryable || attempt - (fitted ? 1 : 0) > _config.MaxRetries)
                 {
                     Counters.Failed(outcome.Failure);
                     Log($"request failed after {attempt} attempt(s): {error}");
@@ -178,7 +195,8 @@ public sealed class LlmClient : ILlmClient, IDisposable
             status = (int)response.StatusCode;
             string text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
-                return Attempt.Failed(Classify(status.Value), $"HTTP {status}: {Snippet(text)}", status, RetryAfter(response));
+                return Attempt.Failed(Classify(status.Value), $"HTTP {status}: {Snippet(text)}", status, RetryAfter(response))
+                    with { TokensLeft = status == 400 ? ContextLengthError.TokensLeft(text) : null };
             return Parse(text, status.Value, n);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -275,7 +293,7 @@ public sealed class LlmClient : ILlmClient, IDisposable
     }
 
     /// <summary>The request body; also the cache key's input, so it must be deterministic.</summary>
-    private string BuildBody(IReadOnlyList<ChatMessage> messages, ChatRequestOptions opts)
+    private string BuildBody(IReadOnlyList<ChatMessage> messages, ChatRequestOptions opts, int maxTokens)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, s_writerOptions))
@@ -294,7 +312,7 @@ public sealed class LlmClient : ILlmClient, IDisposable
             w.WriteNumber("n", opts.N);
             w.WriteNumber("temperature", opts.Temperature ?? _config.Temperature);
             w.WriteNumber("top_p", opts.TopP ?? _config.TopP);
-            w.WriteNumber("max_tokens", opts.MaxTokens ?? _config.MaxTokens);
+            w.WriteNumber("max_tokens", maxTokens);
             if (opts.Stop is { Count: > 0 } stop)
             {
                 w.WriteStartArray("stop");
@@ -327,6 +345,9 @@ public sealed class LlmClient : ILlmClient, IDisposable
         IReadOnlyList<string>? Texts, EndpointFailure Failure, string Error, int? Status, TimeSpan? RetryAfter,
         long PromptTokens, long CompletionTokens)
     {
+        /// <summary>On a context-length 400: the completion tokens the model's context has left after the prompt.</summary>
+        public int? TokensLeft { get; init; }
+
         public static Attempt Failed(EndpointFailure kind, string error, int? status, TimeSpan? retryAfter) =>
             new(null, kind, error, status, retryAfter, 0, 0);
 

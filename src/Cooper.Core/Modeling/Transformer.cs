@@ -78,7 +78,6 @@ public sealed class TokenEmbedding : nn.Module<Tensor, Tensor>
 public sealed class RotaryEmbedding : IDisposable
 {
     private Tensor _invFreq;   // (D/2,) f32 — not a registered buffer: it stays f32 when the model is cast to bf16
-    private readonly double _attentionScaling;
 
     public RotaryEmbedding(ModelConfig config)
     {
@@ -98,7 +97,6 @@ public sealed class RotaryEmbedding : IDisposable
                 break;
         }
         _invFreq = invFreq.DetachFromDisposeScope();
-        _attentionScaling = 1.0;
     }
 
     /// <summary>HF's <c>_compute_llama3_parameters</c>: low frequencies divided by factor, a smooth ramp between.</summary>
@@ -135,12 +133,7 @@ public sealed class RotaryEmbedding : IDisposable
         using var freqs = pos * _invFreq;                                  // (B, T, D/2): one product per entry, as HF's matmul
         using var emb = torch.cat([freqs, freqs], -1);                     // (B, T, D)
         using var cos = emb.cos();
-        using var sin = emb.sin();
-        if (_attentionScaling != 1.0)
-        {
-            cos.mul_(_attentionScaling);
-            sin.mul_(_attentionScaling);
-        }
+        using var sin = emb.sin();                                         // HF's attention_scaling is 1 for every rope type we accept
         // rotate_half(x) = cat(−x2, x1) = roll(x, D/2) · [−1 … −1, 1 … 1]: fold the sign into sin once per
         // forward so each layer's rotation is a roll and two multiplies.
         long half = emb.shape[^1] / 2;

@@ -1,6 +1,5 @@
 using Cooper.Endpoints;
 using Cooper.Rewards.Negatives;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cooper.Rewards;

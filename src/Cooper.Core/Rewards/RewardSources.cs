@@ -1,9 +1,7 @@
 using Cooper.Data;
 using Cooper.Generation;
 using Cooper.Rewards.Negatives;
-using Cooper.Training;
 using Cooper.Verify;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cooper.Rewards;

@@ -100,6 +100,36 @@ public class LlmClientFailureTests
     }
 
     [Theory]
+    [InlineData("This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (1000 in the messages, 4000 in the completion). Please reduce the length of the messages or completion.")]
+    [InlineData("'max_tokens' or 'max_completion_tokens' is too large: 4000. This model's maximum context length is 4096 tokens and your request has 1000 input tokens (4000 > 4096 - 1000).")]
+    [InlineData("Requested token count exceeds the model's maximum context length of 4096 tokens. You requested a total of 5000 tokens: 1000 tokens from the input messages and 4000 tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.")]
+    public async Task A_context_length_400_is_sent_once_more_asking_for_what_the_context_has_left(string message)
+    {
+        await using var server = FakeOpenAiServer.Scripted(FakeReply.Error(400, message), FakeReply.Completion("fits"));
+        using var client = new LlmClient(Fixture.Config(server) with { MaxRetries = 0, MaxTokens = 8192 });
+
+        var result = await client.CompleteAsync(Fixture.Question(), new ChatRequestOptions { MaxTokens = 4000 });
+
+        Assert.Equal(("fits", 2), (result.Text, result.Attempts));
+        Assert.Equal([4000, 4096 - 1000], server.Requests.Select(r => (int)r.Json["max_tokens"]!));
+        var s = client.Counters.Snapshot();
+        Assert.Equal((2, 1, 1, 0L), (s.Attempts, s.Retries, s.Successes, s.Failures));
+    }
+
+    [Fact]
+    public async Task A_server_that_refuses_the_fitted_request_too_is_not_asked_a_third_time()
+    {
+        const string tooLong = "This model's maximum context length is 640 tokens. However, you requested 651 tokens (141 in the messages, 510 in the completion).";
+        await using var server = FakeOpenAiServer.Scripted(FakeReply.Error(400, tooLong));
+        using var client = new LlmClient(Fixture.Config(server));
+
+        var result = await client.CompleteAsync(Fixture.Question(), new ChatRequestOptions { MaxTokens = 510 });
+
+        Assert.Equal((EndpointFailure.Http4xx, 2), (result.Failure, result.Attempts));
+        Assert.Equal([510, 640 - 141], server.Requests.Select(r => (int)r.Json["max_tokens"]!));
+    }
+
+    [Theory]
     [InlineData("{\"choices\": [{\"message\": {\"content\": \"cut off")]
     [InlineData("<html>Bad Gateway</html>")]
     [InlineData("{\"object\": \"chat.completion\"}")]

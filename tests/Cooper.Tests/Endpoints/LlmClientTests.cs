@@ -80,6 +80,18 @@ public class LlmClientTests
     }
 
     [Fact]
+    public async Task The_configured_max_tokens_caps_a_request_that_asks_for_more()
+    {
+        await using var server = FakeOpenAiServer.Scripted(FakeReply.Completion("ok"));
+        using var client = new LlmClient(Fixture.Config(server) with { MaxTokens = 64, UseCache = false });
+
+        await client.CompleteAsync(Fixture.Question(), new ChatRequestOptions { MaxTokens = 510 });
+        await client.CompleteAsync(Fixture.Question(), new ChatRequestOptions { MaxTokens = 10 });
+
+        Assert.Equal([64, 10], server.Requests.Select(r => (int)r.Json["max_tokens"]!));
+    }
+
+    [Fact]
     public async Task A_repeated_request_is_answered_from_the_cache_and_the_server_sees_it_once()
     {
         await using var server = FakeOpenAiServer.Scripted(FakeReply.Completion("4"));

@@ -11,7 +11,7 @@ public class BadCheckpointTests
     private static string SaveTinyModel(TempDir tmp)
     {
         var tokenizer = CharTokenizer.Create("abc123+= ");
-        using (var lm = CausalLM.Create(ModelFixtures.Tiny(vocab: tokenizer.VocabSize), seed: 1)) lm.SavePretrained(tmp.Path);
+        using (var lm = CausalLM.Create(TinyModels.CausalLM(vocab: tokenizer.VocabSize), seed: 1)) lm.SavePretrained(tmp.Path);
         tokenizer.Save(tmp.Path);
         return tmp.Path;
     }

@@ -140,7 +140,7 @@ public class CheckpointTests
     public void An_untied_llama_model_saves_lm_head_and_round_trips()
     {
         using var dir = new TempDir();
-        using var lm = CausalLM.Create(ModelFixtures.Tiny("llama", tied: false), seed: 3);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(modelType: "llama", tied: false), seed: 3);
         Assert.Contains(lm.named_parameters(), p => p.name == "lm_head.weight");
         lm.SavePretrained(dir.Path);
         Assert.Equal("LlamaForCausalLM", ModelConfig.Load(dir.Path).Architectures[0]);
@@ -162,9 +162,9 @@ public class CheckpointTests
     [Fact]
     public void Create_is_deterministic_for_a_seed_and_follows_hf_initialisation()
     {
-        using var a = CausalLM.Create(ModelFixtures.Tiny(), seed: 11);
-        using var b = CausalLM.Create(ModelFixtures.Tiny(), seed: 11);
-        using var c = CausalLM.Create(ModelFixtures.Tiny(), seed: 12);
+        using var a = CausalLM.Create(TinyModels.CausalLM(), seed: 11);
+        using var b = CausalLM.Create(TinyModels.CausalLM(), seed: 11);
+        using var c = CausalLM.Create(TinyModels.CausalLM(), seed: 12);
         var pa = a.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var pb = b.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (k, t) in pa) Assert.True(ModelFixtures.Same(t, pb[k]), k);

@@ -27,7 +27,7 @@ public class KvCacheTests
     [InlineData("llama-untied")]
     public void Decoding_with_the_cache_equals_a_full_forward_pass_at_every_step(string which)
     {
-        using var lm = which == "fixture" ? CausalLM.FromPretrained(ModelFixtures.TinyQwen2) : CausalLM.Create(ModelFixtures.Tiny("llama", tied: false), seed: 5);
+        using var lm = which == "fixture" ? CausalLM.FromPretrained(ModelFixtures.TinyQwen2) : CausalLM.Create(TinyModels.CausalLM(modelType: "llama", tied: false), seed: 5);
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var (ids, mask) = LeftPad([[5, 17, 33, 2, 9, 41, 7], [11, 3, 29]]);   // (2, 7), second row left-padded
@@ -55,7 +55,7 @@ public class KvCacheTests
     [Fact]
     public void Left_padding_does_not_change_a_sequence_s_greedy_tokens()
     {
-        using var lm = CausalLM.Create(ModelFixtures.Tiny(), seed: 9);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(), seed: 9);
         var engine = new RolloutEngine(lm);
         var greedy = new SamplingParams { Temperature = 0, MaxNewTokens = 15 };
         int[] shortPrompt = [4, 8, 15];
@@ -67,7 +67,7 @@ public class KvCacheTests
     [Fact]
     public void The_cache_refuses_more_positions_than_it_holds()
     {
-        using var lm = CausalLM.Create(ModelFixtures.Tiny(), seed: 1);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(), seed: 1);
         using var cache = lm.NewCache(1, 4);
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();

@@ -60,7 +60,7 @@ public class LogProbsTests
     [Fact]
     public void Token_log_probs_carry_gradients_to_the_tied_embedding()
     {
-        using var lm = CausalLM.Create(ModelFixtures.Tiny(), seed: 4);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(), seed: 4);
         using var scope = torch.NewDisposeScope();
         var ids = torch.tensor(new long[] { 0, 0, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6 }).reshape(2, 6);
         var mask = torch.tensor(new long[] { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }).reshape(2, 6);

@@ -62,7 +62,7 @@ public class ModelCommandsTests
     {
         using var tmp = new TempDir();
         var tok = Cooper.Tokenizers.CharTokenizer.Create("abc123+= ");
-        using (var lm = Cooper.Modeling.CausalLM.Create(ModelFixtures.Tiny(vocab: tok.VocabSize), seed: 1))
+        using (var lm = Cooper.Modeling.CausalLM.Create(TinyModels.CausalLM(vocab: tok.VocabSize), seed: 1))
             lm.SavePretrained(tmp.Path);
         tok.Save(tmp.Path);
         var (code, output) = Run("model", "generate", "--model", tmp.Path, "--prompt", "1+2=", "--chat", "--max-new-tokens", "5", "--n", "2", "--seed", "3");

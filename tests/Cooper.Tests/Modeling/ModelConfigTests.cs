@@ -85,7 +85,7 @@ public class ModelConfigTests
     [Fact]
     public void Llama_3_rope_scaling_changes_the_model_output_rather_than_being_ignored()
     {
-        var plain = ModelFixtures.Tiny("llama") with { Rope = new RopeSettings(Theta: 500000.0) };
+        var plain = TinyModels.CausalLM(modelType: "llama") with { Rope = new RopeSettings(Theta: 500000.0) };
         var scaled = plain with { Rope = new RopeSettings("llama3", 500000.0, 8.0, 1.0, 4.0, 32) };
         using var a = CausalLM.Create(plain, seed: 1);
         using var b = CausalLM.Create(scaled, seed: 1);
@@ -114,7 +114,7 @@ public class ModelConfigTests
     [Fact]
     public void Grouped_query_heads_must_divide_the_query_heads()
     {
-        var e = Assert.Throws<ArgumentException>(() => (ModelFixtures.Tiny() with { NumKeyValueHeads = 3 }).Validate());
+        var e = Assert.Throws<ArgumentException>(() => (TinyModels.CausalLM() with { NumKeyValueHeads = 3 }).Validate());
         Assert.Contains("num_key_value_heads (3)", e.Message);
     }
 }

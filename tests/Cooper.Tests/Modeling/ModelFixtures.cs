@@ -60,22 +60,6 @@ internal static class ModelFixtures
         using var all = eq.all();
         return all.item<bool>();
     }
-
-    /// <summary>A tiny random config for tests that need no HF weights.</summary>
-    public static ModelConfig Tiny(string modelType = "qwen2", bool tied = true, int vocab = 64) => new()
-    {
-        ModelType = modelType,
-        Architectures = [modelType == "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
-        VocabSize = vocab,
-        HiddenSize = 32,
-        IntermediateSize = 64,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 4,
-        NumKeyValueHeads = 2,
-        MaxPositionEmbeddings = 128,
-        TieWordEmbeddings = tied,
-        PadTokenId = 0,
-    };
 }
 
 /// <summary>A temporary folder removed on dispose.</summary>

@@ -11,7 +11,7 @@ public class RolloutEngineTests
     private static readonly CharTokenizer s_chars = CharTokenizer.Create("abcdefghijklmnopqrstuvwxyz0123456789 +-=?.\n");
 
     private static CausalLM CharModel(long seed = 2) =>
-        CausalLM.Create(ModelFixtures.Tiny(vocab: s_chars.VocabSize) with { PadTokenId = s_chars.PadTokenId }, seed);
+        CausalLM.Create(TinyModels.CausalLM(s_chars), seed);
 
     [Fact]
     public void A_fixed_seed_gives_identical_samples_and_another_seed_different_ones()
@@ -174,7 +174,7 @@ public class RolloutEngineTests
     [Fact]
     public void Bad_requests_are_rejected_with_the_offending_value()
     {
-        using var lm = CausalLM.Create(ModelFixtures.Tiny(), seed: 1);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(), seed: 1);
         var engine = new RolloutEngine(lm);
         Assert.Contains("TopP", Assert.Throws<ArgumentException>(() => engine.Generate([[1, 2]], new SamplingParams { TopP = 0 })).Message);
         Assert.Contains("prompt 1 is empty", Assert.Throws<ArgumentException>(() => engine.Generate([[1], []], new SamplingParams())).Message);
@@ -189,7 +189,7 @@ public class RolloutEngineLeakTests
     public void The_live_tensor_count_stays_flat_across_50_generation_calls()
     {
         var chars = CharTokenizer.Create("abcdefghij0123456789 =+");
-        using var lm = CausalLM.Create(ModelFixtures.Tiny(vocab: chars.VocabSize) with { PadTokenId = chars.PadTokenId }, seed: 8);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(chars), seed: 8);
         var engine = new RolloutEngine(lm, chars) { CompactionDivisor = 2 };
         var p = new SamplingParams { Temperature = 1.0, TopK = 5, TopP = 0.9, MaxNewTokens = 12, N = 2, StopStrings = ["=="], StopTokenIds = [chars.TokenToId("0")!.Value] };
         engine.Generate(["1+2", "a"], p);   // warm-up (lazily created tensors such as rotary tables)
@@ -202,7 +202,7 @@ public class RolloutEngineLeakTests
     [Fact]
     public void The_live_tensor_count_stays_flat_across_training_steps_through_the_fused_log_probs()
     {
-        using var lm = CausalLM.Create(ModelFixtures.Tiny(), seed: 5);
+        using var lm = CausalLM.Create(TinyModels.CausalLM(), seed: 5);
         var ids = torch.tensor(new long[] { 0, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6 }).reshape(2, 6).DetachFromDisposeScope();
         var mask = torch.tensor(new long[] { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }).reshape(2, 6).DetachFromDisposeScope();
         void Step()

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Cooper.Annotation;
-using Cooper.Endpoints;
+using Cooper.Annotation.Judges;
 using Cooper.Tests.Modeling;
 
 namespace Cooper.Tests.RewardModeling;

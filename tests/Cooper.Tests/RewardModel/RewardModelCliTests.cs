@@ -58,7 +58,7 @@ public class RewardModelCliTests
     {
         using var dir = new TempDir();
         var tok = TinyRewardModel.Tokenizer();
-        var config = TinyRewardModel.Config(tok) with { Architectures = ["Qwen2ForCausalLM"], Labels = [] };
+        var config = TinyModels.Classifier(tok) with { Architectures = ["Qwen2ForCausalLM"], Labels = [] };
         using (var lm = CausalLM.Create(config, seed: 3))
             lm.SavePretrained(Path.Combine(dir.Path, "policy"));
         tok.Save(Path.Combine(dir.Path, "policy"));

@@ -101,7 +101,7 @@ public class RewardModelTests
     public void From_policy_copies_the_backbone_and_takes_the_tokenizers_pad_id()
     {
         var tok = TinyRewardModel.Tokenizer();
-        var lmConfig = TinyRewardModel.Config(tok) with { Architectures = ["Qwen2ForCausalLM"], Labels = [], PadTokenId = null };
+        var lmConfig = TinyModels.Classifier(tok) with { Architectures = ["Qwen2ForCausalLM"], Labels = [], PadTokenId = null };
         using var policy = CausalLM.Create(lmConfig, seed: 11);
         using var rm = Cooper.Rewards.RewardModel.FromPolicy(policy, tok, seed: 2);
         Assert.Equal(tok.PadTokenId, rm.Model.Config.PadTokenId);
@@ -115,7 +115,7 @@ public class RewardModelTests
     public void A_classifier_with_two_labels_is_rejected()
     {
         var tok = TinyRewardModel.Tokenizer();
-        using var two = SequenceClassifier.Create(TinyRewardModel.Config(tok) with { Labels = ["a", "b"] }, seed: 0);
+        using var two = SequenceClassifier.Create(TinyModels.Classifier(tok) with { Labels = ["a", "b"] }, seed: 0);
         Assert.Contains("num_labels = 1", Assert.Throws<ArgumentException>(() => new Cooper.Rewards.RewardModel(two, tok)).Message);
     }
 }

@@ -128,7 +128,7 @@ public class SharedPrefixScoringTests
     {
         // Qwen's BPE can merge across the template's text boundaries; the common prefix is taken on ids.
         var tok = TokenizerLoader.Load(ModelFixtures.QwenTokenizer);
-        var config = TinyRewardModel.Config(tok) with { VocabSize = 151_936, HiddenSize = 16, IntermediateSize = 32, InitializerRange = 0.5 };
+        var config = TinyModels.Classifier(tok) with { VocabSize = 151_936, HiddenSize = 16, IntermediateSize = 32, InitializerRange = 0.5 };
         using var shared = new RewardModel(SequenceClassifier.Create(config, seed: 7), tok, ownsTokenizer: false);
         using var whole = new RewardModel(SequenceClassifier.Create(config, seed: 7), tok, ownsTokenizer: false) { SharePrefix = false };
         RmInput[] inputs =

@@ -5,33 +5,17 @@ using Cooper.Tokenizers;
 
 namespace Cooper.Tests.RewardModeling;
 
-/// <summary>A tiny char-level reward model (2 layers, hidden 32) for tests that need no downloaded weights.</summary>
+/// <summary>A tiny char-level reward model (<see cref="TinyModels.Classifier"/>) for tests that need no downloaded weights.</summary>
 internal static class TinyRewardModel
 {
     public const string Characters = "0123456789+-*/=.,:;!?()[]{}<>_\\#$% \nabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
     public static CharTokenizer Tokenizer() => CharTokenizer.Create(Characters);
 
-    /// <summary>A Qwen2-layout classifier config sized for <paramref name="tok"/>.</summary>
-    public static ModelConfig Config(ITokenizer tok) => new()
-    {
-        ModelType = "qwen2",
-        Architectures = ["Qwen2ForSequenceClassification"],
-        Labels = ["LABEL_0"],
-        VocabSize = tok.VocabSize,
-        HiddenSize = 32,
-        IntermediateSize = 64,
-        NumHiddenLayers = 2,
-        NumAttentionHeads = 4,
-        NumKeyValueHeads = 2,
-        MaxPositionEmbeddings = 512,
-        PadTokenId = tok.PadTokenId,
-    };
-
     public static RewardModel Create(long seed = 0, int maxLength = 0)
     {
         var tok = Tokenizer();
-        return new RewardModel(SequenceClassifier.Create(Config(tok), seed), tok) { MaxLength = maxLength };
+        return new RewardModel(SequenceClassifier.Create(TinyModels.Classifier(tok), seed), tok) { MaxLength = maxLength };
     }
 
     /// <summary>
@@ -61,7 +45,7 @@ internal static class TinyRewardModel
     {
         var tok = Tokenizer();
         Directory.CreateDirectory(dir);
-        Config(tok).Save(Path.Combine(dir, "config.json"));
+        TinyModels.Classifier(tok).Save(Path.Combine(dir, "config.json"));
         tok.Save(dir);
         return dir;
     }

@@ -30,19 +30,7 @@ public sealed class ServedTinyModel : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var tokenizer = CharTokenizer.Create("0123456789+-*/=(). ?abcdefghijklmnopqrstuvwxyzQA:\n");
-        var config = new ModelConfig
-        {
-            ModelType = "qwen2",
-            Architectures = ["Qwen2ForCausalLM"],
-            VocabSize = tokenizer.VocabSize,
-            HiddenSize = 32,
-            IntermediateSize = 64,
-            NumHiddenLayers = 2,
-            NumAttentionHeads = 4,
-            NumKeyValueHeads = 2,
-            MaxPositionEmbeddings = Context,
-            PadTokenId = tokenizer.PadTokenId,
-        };
+        var config = TinyModels.CausalLM(tokenizer, Context);
         var dir = ModelDir;
         using (var model = CausalLM.Create(config, seed: 1234)) model.SavePretrained(dir);
         tokenizer.Save(dir);

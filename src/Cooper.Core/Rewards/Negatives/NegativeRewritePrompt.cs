@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using Cooper.Endpoints;
 
-namespace Cooper.Endpoints;
+namespace Cooper.Rewards.Negatives;
 
 /// <summary>One rewrite request: the messages and the sampling settings that go with them.</summary>
 public sealed record NegativeRewriteRequest(IReadOnlyList<ChatMessage> Messages, ChatRequestOptions Options);
@@ -9,7 +10,8 @@ public sealed record NegativeRewriteRequest(IReadOnlyList<ChatMessage> Messages,
 /// Cooper's assistant prompt (Cooper, arXiv 2508.05613, reward-model data construction): an assistant
 /// LLM turns a correct response into a negative that looks like a genuine solution of similar length
 /// but reasons wrongly and reaches a wrong result. Sampling: temperature 0.7 and
-/// <c>max_tokens</c> = the positive's word count + 500, as in the paper. The wording is ours,
+/// <c>max_tokens</c> = the positive's word count + 500, as in the paper (the client caps it with the
+/// endpoint's <c>max_tokens</c> and fits it to the served model's context). The wording is ours,
 /// following the paper's description.
 /// </summary>
 /// <remarks>

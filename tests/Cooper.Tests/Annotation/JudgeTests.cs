@@ -1,6 +1,8 @@
+using Cooper.Annotation.Judges;
 using Cooper.Endpoints;
+using Cooper.Tests.Endpoints;
 
-namespace Cooper.Tests.Endpoints;
+namespace Cooper.Tests.Annotation;
 
 public class JudgePromptTests
 {
@@ -46,31 +48,32 @@ public class JudgePromptTests
     }
 }
 
-public class NegativeRewritePromptTests
+public class LlmJudgeTests
 {
     [Fact]
-    public void The_request_asks_for_a_wrong_solution_of_similar_length_at_temperature_0_7()
+    public async Task Verdicts_come_from_the_endpoint_and_a_reply_without_one_is_no_label()
     {
-        const string positive = "We add 2 and 2.\nSo the answer is \\boxed{4}.";
+        await using var server = new FakeOpenAiServer(r => ((string)r.Json["messages"]![0]!["content"]!) switch
+        {
+            var c when c.Contains("ANSWER-A") => FakeReply.Completion("Both are 4.\n**Final Judgment:** Yes"),
+            var c when c.Contains("ANSWER-B") => FakeReply.Completion("5 is not 4.\nFinal Judgment: No."),
+            var c when c.Contains("ANSWER-C") => FakeReply.Completion("I think they are the same."),
+            _ => FakeReply.Error(400, "unexpected"),
+        });
+        var logs = new List<string>();
+        using var client = new LlmClient(Fixture.Config(server));
+        var judge = new LlmJudge(client, logs.Add);
 
-        var request = NegativeRewritePrompt.Build("What is 2+2?", positive);
+        Assert.True(await judge.JudgeAsync("2+2?", "4", "ANSWER-A: 4"));
+        Assert.False(await judge.JudgeAsync("2+2?", "4", "ANSWER-B: 5"));
+        Assert.Null(await judge.JudgeAsync("2+2?", "4", "ANSWER-C: four"));
+        Assert.Null(await judge.JudgeAsync("2+2?", "4", "ANSWER-D"));
 
-        Assert.Equal(["system", "user"], request.Messages.Select(m => m.Role));
-        Assert.Contains("similar length", request.Messages[0].Content);
-        Assert.Contains("wrong final result", request.Messages[0].Content);
-        Assert.Contains("What is 2+2?", request.Messages[1].Content);
-        Assert.Contains(positive, request.Messages[1].Content);
-        Assert.Contains("Output only the solving process and the final answer.", request.Messages[1].Content);
-        Assert.Equal(0.7, request.Options.Temperature);
-        Assert.Equal(10 + 500, request.Options.MaxTokens); // 10 whitespace-separated words + 500
-    }
-
-    [Theory]
-    [InlineData("", 0)]
-    [InlineData("one", 1)]
-    [InlineData("  two\twords\n", 2)]
-    public void Word_count_splits_on_any_whitespace(string text, int expected)
-    {
-        Assert.Equal(expected, NegativeRewritePrompt.WordCount(text));
+        var s = judge.Snapshot();
+        Assert.Equal((4, 1, 1, 1, 1L), (s.Judged, s.Yes, s.No, s.NoVerdict, s.EndpointFailures));
+        Assert.Equal(1, s.ToMetrics()["judge/no_verdict"]);
+        Assert.Single(logs, l => l.Contains("no label"));
+        var json = server.Requests[0].Json;
+        Assert.Equal(0.0, (double)json["temperature"]!);
     }
 }

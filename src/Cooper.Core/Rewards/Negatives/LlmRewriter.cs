@@ -1,43 +1,29 @@
-using Cooper.Rewards.Negatives;
+using Cooper.Endpoints;
 
-namespace Cooper.Endpoints;
-
-/// <summary>Turns a correct completion into a plausible wrong one (a negative for the reward model).</summary>
-public interface INegativeRewriter
-{
-    /// <summary>A wrong-but-plausible rewrite of <paramref name="positiveCompletion"/>, or null on failure.</summary>
-    Task<string?> RewriteAsync(string question, string positiveCompletion, CancellationToken ct = default);
-}
+namespace Cooper.Rewards.Negatives;
 
 /// <summary>
-/// An <see cref="INegativeRewriter"/> backed by an assistant LLM with Cooper's prompt
+/// An <see cref="INegativeWriter"/> backed by an assistant LLM with Cooper's prompt
 /// (<see cref="NegativeRewritePrompt"/>). Endpoint failures, empty replies and replies identical to
 /// the positive give null and are counted. The result is not checked for being wrong: run the rule
 /// verifier on it before using it as a negative.
 /// </summary>
-public sealed class LlmRewriter(ILlmClient client) : INegativeRewriter, INegativeWriter
+public sealed class LlmRewriter(ILlmClient client) : INegativeWriter
 {
     private long _requested, _rewritten, _endpointFailures, _unusable;
 
     /// <inheritdoc />
     public string Name => "llm";
 
-    /// <inheritdoc />
-    public Task<string?> RewriteAsync(string question, string positiveCompletion, CancellationToken ct = default)
-        => RewriteAsync(question, positiveCompletion, seed: null, ct);
-
     /// <summary>
     /// Cooper's assistant call for attempt <paramref name="attempt"/>. Each attempt sends its own
     /// sampling seed, so a retry after a rejected negative is a fresh sample, not a cache hit.
     /// </summary>
-    public Task<string?> WriteAsync(string question, string positive, int attempt, ulong seed, CancellationToken ct = default)
-        => RewriteAsync(question, positive, (int)((seed + (ulong)attempt) & 0x7FFFFFFF), ct);
-
-    private async Task<string?> RewriteAsync(string question, string positiveCompletion, int? seed, CancellationToken ct)
+    public async Task<string?> WriteAsync(string question, string positive, int attempt, ulong seed, CancellationToken ct = default)
     {
-        var request = NegativeRewritePrompt.Build(question, positiveCompletion);
-        if (seed is not null) request = request with { Options = request.Options with { Seed = seed } };
-        var result = await client.CompleteAsync(request.Messages, request.Options, ct).ConfigureAwait(false);
+        var request = NegativeRewritePrompt.Build(question, positive);
+        var options = request.Options with { Seed = (int)((seed + (ulong)attempt) & 0x7FFFFFFF) };
+        var result = await client.CompleteAsync(request.Messages, options, ct).ConfigureAwait(false);
         Interlocked.Increment(ref _requested);
         if (!result.Ok)
         {
@@ -45,7 +31,7 @@ public sealed class LlmRewriter(ILlmClient client) : INegativeRewriter, INegativ
             return null;
         }
         var text = result.Text?.Trim();
-        if (string.IsNullOrEmpty(text) || text == positiveCompletion.Trim())
+        if (string.IsNullOrEmpty(text) || text == positive.Trim())
         {
             Interlocked.Increment(ref _unusable);
             return null;

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using Cooper.Endpoints;
 
-namespace Cooper.Endpoints;
+namespace Cooper.Annotation.Judges;
 
 /// <summary>
 /// The reference-based judge protocol of VerifyBench (Yan et al., 2025, arXiv 2505.15801), used by
