@@ -37,7 +37,7 @@ public class PolicyPromptTests
     /// </summary>
     private static CausalLM EndOfTurnModel(ITokenizer tok, int endOfTurn)
     {
-        var cfg = ModelFixtures.Tiny(tied: false, vocab: tok.VocabSize) with { HiddenSize = 8, IntermediateSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1 };
+        var cfg = TinyModels.CausalLM(vocab: tok.VocabSize, tied: false) with { HiddenSize = 8, IntermediateSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 2, NumKeyValueHeads = 1 };
         var model = CausalLM.Create(cfg, seed: 1);
         using (no_grad())
         {
