@@ -30,6 +30,11 @@ public sealed class TrainerInputs
     public INegativeWriter? Assistant { get; init; }
     /// <summary>Test sampling: samples per problem (paper: 8).</summary>
     public int TestSamples { get; init; } = 8;
+    /// <summary>
+    /// A reward source of the caller's own (a custom verifiable reward, as TRL's reward functions); null =
+    /// the one <see cref="TrainConfig.Reward"/> names. The trainer takes ownership and disposes it.
+    /// </summary>
+    public IRewardSource? Reward { get; init; }
 }
 
 /// <summary>
@@ -110,7 +115,7 @@ public sealed class GrpoTrainer : IDisposable
         _policyOptim = optim.AdamW(_policy.parameters(), cfg.Grpo.LearningRate, weight_decay: cfg.Grpo.WeightDecay);
         _schedule = new LrSchedule(ScheduleKind.WarmupConstant, cfg.Grpo.LearningRate, cfg.Grpo.WarmupSteps, cfg.Steps);
 
-        _reward = TrainerSetup.RewardSource(cfg, inputs.Assistant ?? new EmbeddedRewriter(), device, latest);
+        _reward = inputs.Reward ?? TrainerSetup.RewardSource(cfg, inputs.Assistant ?? new EmbeddedRewriter(), device, latest);
 
         if (latest is not null)
         {
