@@ -28,10 +28,11 @@ public static class TrainCommand
             if (pr.GetValue(g.Seed) is { } s) overrides.Add($"seed={s}");
             var cfg = ConfigLoader.Load<TrainConfig>(pr.GetValue(config), overrides);
             var device = g.InitTorch(pr);
-            // Nothing is written until the trainer has loaded data and models.
+            // Nothing is written until the trainer has loaded data and models and checked the prompts.
             var run = RunFolder.At(Path.Combine(cfg.Out, cfg.RunName()));
-            var inputs = TrainerSetup.Inputs(cfg, msg => Console.Error.WriteLine("warning: " + msg));
-            using var trainer = new GrpoTrainer(cfg, inputs, run, device, pr.GetValue(resume));
+            void Warn(string msg) => Console.Error.WriteLine("warning: " + msg);
+            var inputs = TrainerSetup.Inputs(cfg, Warn);
+            using var trainer = new GrpoTrainer(cfg, inputs, run, device, pr.GetValue(resume), Warn);
             Console.WriteLine(trainer.Start.Describe(cfg.Steps));
             await trainer.TrainAsync(ct);
             return 0;

@@ -93,9 +93,11 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>
     /// Sets up a run in <paramref name="run"/>: a new one (refused when the folder already holds a run), or with
     /// <paramref name="resume"/> the run's latest checkpoint (refused when the config differs from the run's in a
-    /// key outside <see cref="TrainConfig.ResumeSafeKeys"/>). Everything is loaded before the folder is created or touched.
+    /// key outside <see cref="TrainConfig.ResumeSafeKeys"/>). Everything is loaded and checked — every prompt
+    /// against the policy's context — before the folder is created or touched. Problems whose prompt does not
+    /// fit are skipped and reported via <paramref name="log"/>.
     /// </summary>
-    public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false)
+    public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false, Action<string>? log = null)
     {
         cfg.Validate();
         _cfg = cfg;
@@ -108,7 +110,7 @@ public sealed class GrpoTrainer : IDisposable
         _prompt = new PolicyPrompt(cfg.PromptStyle, _tokenizer);
         _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
         _policy = CausalLM.FromPretrained(latest is null ? cfg.Policy : Path.Combine(latest, Checkpoints.ModelFolder), device);
-        _inputs = inputs;
+        _inputs = FitPrompts(cfg, inputs, _prompt, _policy.Config.MaxPositionEmbeddings, log);
         _order = DataOrder.Shuffled(_inputs.Train.Count, cfg.Seed, 0xDA7A);
         if (cfg.Grpo.KlCoef != 0)
         {
@@ -129,6 +131,31 @@ public sealed class GrpoTrainer : IDisposable
         }
         Start = run.Begin(cfg, latest, _step);
         MetricsWriter.DropAfter(HackExamplesFile, latest is null ? -1 : _step);
+    }
+
+    /// <summary>The inputs without the problems whose prompt leaves no room for <see cref="GrpoConfig.MaxNewTokens"/> within the context.</summary>
+    private static TrainerInputs FitPrompts(TrainConfig cfg, TrainerInputs inputs, PolicyPrompt prompt, int context, Action<string>? log)
+    {
+        int budget = cfg.Grpo.MaxNewTokens;
+        IReadOnlyList<MathProblem> Fit(IReadOnlyList<MathProblem> problems, string what)
+        {
+            var fit = prompt.Fit(problems, context, budget);
+            if (fit.Skipped > 0) log?.Invoke(fit.Message(what));
+            return fit.Skipped == 0 ? problems : fit.Kept;
+        }
+        var train = Fit(inputs.Train, cfg.Data is null ? "training problems" : $"training problems of {cfg.Data}");
+        if (train.Count == 0)
+            throw new InvalidDataException($"no training problem fits the policy's context of {context} positions with max_new_tokens {budget}: " +
+                "shorten the questions, lower grpo.max_new_tokens or use a policy with a longer context");
+        return new TrainerInputs
+        {
+            Train = train,
+            Validation = Fit(inputs.Validation, "validation problems"),
+            Test = Fit(inputs.Test, "test problems"),
+            RmValidation = inputs.RmValidation,
+            Assistant = inputs.Assistant,
+            TestSamples = inputs.TestSamples,
+        };
     }
 
     private string HackExamplesFile => Path.Combine(_run.Path, "hack_examples.jsonl");
