@@ -28,7 +28,7 @@ public static class TrainCommand
             if (pr.GetValue(g.Seed) is { } s) overrides.Add($"seed={s}");
             var cfg = ConfigLoader.Load<TrainConfig>(pr.GetValue(config), overrides);
             var device = g.InitTorch(pr);
-            // Nothing is written until the trainer has loaded data and models and checked the prompts.
+            // Nothing is written until the trainer has loaded and checked data, models and tokenizer.
             var run = RunFolder.At(Path.Combine(cfg.Out, cfg.RunName()));
             void Warn(string msg) => Console.Error.WriteLine("warning: " + msg);
             var inputs = TrainerSetup.Inputs(cfg, Warn);

@@ -93,9 +93,9 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>
     /// Sets up a run in <paramref name="run"/>: a new one (refused when the folder already holds a run), or with
     /// <paramref name="resume"/> the run's latest checkpoint (refused when the config differs from the run's in a
-    /// key outside <see cref="TrainConfig.ResumeSafeKeys"/>). Everything is loaded and checked — every prompt
-    /// against the policy's context — before the folder is created or touched. Problems whose prompt does not
-    /// fit are skipped and reported via <paramref name="log"/>.
+    /// key outside <see cref="TrainConfig.ResumeSafeKeys"/>). Everything is loaded and checked — the tokenizer
+    /// against the policy's vocabulary, every prompt against its context — before the folder is created or
+    /// touched. Problems whose prompt does not fit are skipped and reported via <paramref name="log"/>.
     /// </summary>
     public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false, Action<string>? log = null)
     {
@@ -106,10 +106,11 @@ public sealed class GrpoTrainer : IDisposable
         _monitor = new HackingMonitor(cfg.AlarmWindow);
         var latest = run.Claim(cfg, resume, TrainConfig.ResumeSafeKeys);
 
-        _tokenizer = TokenizerLoader.Load(cfg.Policy);
+        _tokenizer = LoadTokenizer(cfg);
         _prompt = new PolicyPrompt(cfg.PromptStyle, _tokenizer);
         _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
         _policy = CausalLM.FromPretrained(latest is null ? cfg.Policy : Path.Combine(latest, Checkpoints.ModelFolder), device);
+        CheckVocabulary(cfg, _tokenizer, _policy.Config);
         _inputs = FitPrompts(cfg, inputs, _prompt, _policy.Config.MaxPositionEmbeddings, log);
         _order = DataOrder.Shuffled(_inputs.Train.Count, cfg.Seed, 0xDA7A);
         if (cfg.Grpo.KlCoef != 0)
@@ -131,6 +132,27 @@ public sealed class GrpoTrainer : IDisposable
         }
         Start = run.Begin(cfg, latest, _step);
         MetricsWriter.DropAfter(HackExamplesFile, latest is null ? -1 : _step);
+    }
+
+    /// <summary>The policy's tokenizer: <see cref="TrainConfig.Tokenizer"/>, or the policy folder's own.</summary>
+    private static ITokenizer LoadTokenizer(TrainConfig cfg)
+    {
+        var dir = cfg.Tokenizer ?? cfg.Policy;
+        if (!File.Exists(Path.Combine(dir, "tokenizer.json")))
+            throw new FileNotFoundException(cfg.Tokenizer is null
+                ? $"{cfg.Policy} has no tokenizer.json: set tokenizer=DIR to the folder holding the policy's tokenizer"
+                : $"tokenizer {cfg.Tokenizer} has no tokenizer.json: set tokenizer to a folder with tokenizer.json (and tokenizer_config.json)");
+        return TokenizerLoader.Load(dir);
+    }
+
+    /// <summary>Refuses a tokenizer whose ids (or special tokens) lie outside the policy's embedding table.</summary>
+    private static void CheckVocabulary(TrainConfig cfg, ITokenizer tokenizer, ModelConfig model)
+    {
+        int highest = new[] { tokenizer.VocabSize - 1, tokenizer.EosTokenId ?? 0, tokenizer.PadTokenId ?? 0, tokenizer.BosTokenId ?? 0 }.Max();
+        if (highest >= model.VocabSize)
+            throw new InvalidDataException(
+                $"the tokenizer in {cfg.Tokenizer ?? cfg.Policy} has ids up to {highest} but the policy {cfg.Policy} has a vocabulary of {model.VocabSize}: " +
+                "set tokenizer to the folder of the tokenizer the policy was trained with");
     }
 
     /// <summary>The inputs without the problems whose prompt leaves no room for <see cref="GrpoConfig.MaxNewTokens"/> within the context.</summary>

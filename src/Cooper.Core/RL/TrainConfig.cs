@@ -59,6 +59,11 @@ public sealed record TrainConfig : IValidatable
 {
     /// <summary>Policy model folder (HF layout); also the frozen reference policy.</summary>
     public string Policy { get; init; } = "models/policy";
+    /// <summary>
+    /// Tokenizer folder (<c>tokenizer.json</c>, <c>tokenizer_config.json</c>); null = the policy folder. For a
+    /// policy folder without tokenizer files. Its ids must fit the policy's vocabulary (checked before the run starts).
+    /// </summary>
+    public string? Tokenizer { get; init; }
     /// <summary>Reward model folder (for <c>rm</c> and <c>cooper</c>).</summary>
     public string? RewardModel { get; init; } = "models/reward";
     /// <summary>The reward source.</summary>

@@ -94,6 +94,54 @@ public class RunFolderTests
         Assert.False(Directory.Exists(Path.Combine(tmp.Path, "nan")));
     }
 
+    /// <summary>The shipped policy's config and weights in a folder of their own, with <paramref name="tokenizerFrom"/>'s tokenizer files (none when null).</summary>
+    private static string PolicyCopy(string dir, string? tokenizerFrom)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var f in new[] { "config.json", "model.safetensors" }) File.Copy(Path.Combine(ShippedModels.Policy, f), Path.Combine(dir, f));
+        if (tokenizerFrom is not null)
+            foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json" }) File.Copy(Path.Combine(tokenizerFrom, f), Path.Combine(dir, f));
+        return dir;
+    }
+
+    [Fact]
+    public void A_policy_folder_without_a_tokenizer_trains_with_the_tokenizer_setting()
+    {
+        using var tmp = new TempDir();
+        var policy = PolicyCopy(Path.Combine(tmp.Path, "weights-only"), tokenizerFrom: null);
+
+        var (code, _, stderr) = CooperCli.Run(CooperCli.TinyTrain(tmp.Path, "run", "steps=1", $"policy={policy}", $"tokenizer={ShippedModels.Policy}"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal([1], CooperCli.Steps(Path.Combine(tmp.Path, "run", "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void A_policy_folder_without_a_tokenizer_fails_saying_how_to_name_one()
+    {
+        using var tmp = new TempDir();
+        var policy = PolicyCopy(Path.Combine(tmp.Path, "weights-only"), tokenizerFrom: null);
+
+        var (code, _, stderr) = CooperCli.Run(CooperCli.TinyTrain(tmp.Path, "run", "steps=1", $"policy={policy}"));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("set tokenizer=DIR", stderr);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "run")));
+    }
+
+    [Fact]
+    public void A_tokenizer_larger_than_the_policy_vocabulary_is_refused_before_the_run_folder_exists()
+    {
+        using var tmp = new TempDir();
+        var policy = PolicyCopy(Path.Combine(tmp.Path, "qwen-tokenizer"), tokenizerFrom: ModelFixtures.QwenTokenizer);
+
+        var (code, _, stderr) = CooperCli.Run(CooperCli.TinyTrain(tmp.Path, "run", "steps=1", $"policy={policy}"));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("has a vocabulary of 87", stderr);
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "run")));
+    }
+
     [Fact]
     public async Task The_experiment_runner_reuses_its_run_folders_replacing_what_an_earlier_run_left()
     {
