@@ -48,6 +48,12 @@ public sealed class PolicyPrompt
     public IReadOnlyList<int> StopTokenIds { get; }
 
     /// <summary>
+    /// The id a supervised response ends with: the chat template's end of turn (<c>&lt;|im_end|&gt;</c>) when the
+    /// tokenizer has it, else the tokenizer's EOS (plain prompts).
+    /// </summary>
+    public int? ResponseEndId => StopTokenIds.Count > 0 ? StopTokenIds[0] : _tokenizer.EosTokenId;
+
+    /// <summary>
     /// The problems whose prompt leaves room for a response of <paramref name="responseTokens"/> within a model
     /// context of <paramref name="contextLength"/> positions (<c>max_position_embeddings</c>): prompt tokens +
     /// response tokens ≤ context, the rule <c>cooper serve</c> applies to a request. The others are counted, not

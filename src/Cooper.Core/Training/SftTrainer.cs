@@ -40,6 +40,11 @@ public sealed record SftConfig : IValidatable
     public string? ValData { get; init; }
     /// <summary>Embedded task seed.</summary>
     public int DataSeed { get; init; } = EmbeddedTask.DefaultSeed;
+    /// <summary>
+    /// Prompt formatting, as in <c>cooper train</c> and <c>cooper eval</c>: plain (<c>Q: …\nA: </c>, the responses end
+    /// with EOS) or chat (the tokenizer's chat template; the responses end with its end-of-turn token).
+    /// </summary>
+    public PromptStyle PromptStyle { get; init; } = PromptStyle.Plain;
     /// <summary>Optimiser steps.</summary>
     public int Steps { get; init; } = 1000;
     /// <summary>Sequences per micro-batch.</summary>
@@ -123,6 +128,7 @@ public sealed class SftTrainer : IDisposable
     private readonly TorchSharp.Modules.AdamW _optim;
     private readonly LrSchedule _schedule;
     private readonly IReadOnlyList<MathProblem> _train, _val;
+    private readonly PolicyPrompt _prompt;
     private readonly DataOrder _order;
     private readonly int _padId;
     private int _step;
@@ -181,6 +187,7 @@ public sealed class SftTrainer : IDisposable
             };
             _model = CausalLM.Create(mc, cfg.Seed, device);
         }
+        _prompt = new PolicyPrompt(cfg.PromptStyle, _tokenizer);
         _order = DataOrder.Shuffled(_train.Count, cfg.Seed, 0x5F7);
         _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
         _optim = optim.AdamW(_model.parameters(), cfg.LearningRate, weight_decay: cfg.WeightDecay);
@@ -213,13 +220,16 @@ public sealed class SftTrainer : IDisposable
         return CharTokenizer.Create(string.Concat(chars));
     }
 
-    /// <summary>The (prompt, completion + EOS) token ids of a problem's worked solution.</summary>
+    /// <summary>
+    /// The token ids of a problem's worked solution: the prompt (<see cref="PolicyPrompt"/>, the one rollouts and
+    /// evaluation use) and the solution followed by the id that ends a response (EOS, or the chat template's end of turn).
+    /// </summary>
     public SftExample Example(MathProblem p)
     {
-        var prompt = _tokenizer.Encode(ChatPrompt.ForCharModel(p.Question));
+        var prompt = _tokenizer.Encode(_prompt.Text(p));
         var completion = _tokenizer.Encode(p.Solution ?? throw new InvalidDataException($"problem {p.Id} has no worked solution to train on"));
-        var eos = _tokenizer.EosTokenId ?? throw new InvalidOperationException("the tokenizer has no end-of-sequence token");
-        return new SftExample(prompt, [.. completion, eos]);
+        var end = _prompt.ResponseEndId ?? throw new InvalidOperationException("the tokenizer has no end-of-sequence token to end a response with");
+        return new SftExample(prompt, [.. completion, end]);
     }
 
     /// <summary>Trains to <see cref="SftConfig.Steps"/>; returns the final evaluation.</summary>
@@ -275,7 +285,7 @@ public sealed class SftTrainer : IDisposable
     public EvalResult Evaluate(IReadOnlyList<MathProblem> problems, int samples, long seed)
     {
         _model.eval();
-        return PolicyEvaluator.Evaluate(new RolloutEngine(_model, _tokenizer), problems, new PolicyPrompt(PromptStyle.Plain, _tokenizer),
+        return PolicyEvaluator.Evaluate(new RolloutEngine(_model, _tokenizer), problems, _prompt,
             samples, _cfg.EvalTemperature, _cfg.EvalTopP, _cfg.MaxNewTokens, seed);
     }
 

@@ -143,6 +143,17 @@ public class RunFolderTests
     }
 
     [Fact]
+    public void Sft_trains_with_the_chat_prompt_style()
+    {
+        using var tmp = new TempDir();
+        var (code, _, stderr) = CooperCli.Run(CooperCli.TinySft(tmp.Path, "chat", "steps=2", "prompt_style=chat"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal([1, 2], CooperCli.Steps(Path.Combine(tmp.Path, "chat", "metrics.jsonl")));
+        Assert.Contains("prompt_style: Chat", File.ReadAllText(Path.Combine(tmp.Path, "chat", "config.yaml")));
+    }
+
+    [Fact]
     public async Task The_experiment_runner_reuses_its_run_folders_replacing_what_an_earlier_run_left()
     {
         using var tmp = new TempDir();
