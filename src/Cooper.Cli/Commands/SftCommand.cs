@@ -26,7 +26,7 @@ public static class SftCommand
             var device = g.InitTorch(pr);
             // Nothing is written until the trainer has loaded data and model.
             var run = RunFolder.At(Path.Combine(cfg.Out, cfg.RunName()));
-            using var trainer = new SftTrainer(cfg, run, device, pr.GetValue(resume));
+            using var trainer = new SftTrainer(cfg, run, device, pr.GetValue(resume), log: msg => Console.Error.WriteLine("warning: " + msg));
             Console.WriteLine(trainer.Start.Describe(cfg.Steps));
             Console.WriteLine($"model: {trainer.Model.parameters().Sum(p => p.numel()):N0} parameters, vocabulary {trainer.Tokenizer.VocabSize}");
             var r = trainer.Train();

@@ -70,8 +70,13 @@ public sealed record TrainConfig : IValidatable
     public RewardMode Reward { get; init; } = RewardMode.Rule;
     /// <summary>Training data file; null = the embedded task's train split.</summary>
     public string? Data { get; init; }
-    /// <summary>Validation data file; null = the embedded task's validation split.</summary>
+    /// <summary>
+    /// Validation data file; null = a held-out slice of <see cref="Data"/> (<see cref="ValFraction"/> of its
+    /// questions) when a data file is given, else the embedded task's validation split.
+    /// </summary>
     public string? ValData { get; init; }
+    /// <summary>Share of <see cref="Data"/>'s questions held out for validation when <see cref="ValData"/> is not set (ours).</summary>
+    public double ValFraction { get; init; } = 0.05;
     /// <summary>Test data file for the final evaluation; null = the embedded task's test split.</summary>
     public string? TestData { get; init; }
     /// <summary>Test problems evaluated once at the end (first N); 0 = no final test evaluation.</summary>
@@ -80,7 +85,7 @@ public sealed record TrainConfig : IValidatable
     public int TestSamples { get; init; } = 8;
     /// <summary>Held-out labelled completions (JSONL: question, reference|answer, completion, label|gold_correct) for the RM's accuracy during training.</summary>
     public string? RmValData { get; init; }
-    /// <summary>Seed of the embedded task's splits.</summary>
+    /// <summary>Seed of the embedded task's splits and of the validation slice held out of <see cref="Data"/>.</summary>
     public int DataSeed { get; init; } = 1234;
     /// <summary>Prompt formatting.</summary>
     public PromptStyle PromptStyle { get; init; } = PromptStyle.Plain;
@@ -137,6 +142,7 @@ public sealed record TrainConfig : IValidatable
         if (CheckpointEvery < 0) throw new ConfigException($"checkpoint_every must be ≥ 0 (0 = only at the end; got {CheckpointEvery})");
         if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (ValEvery < 0) throw new ConfigException($"val_every must be ≥ 0 (0 = never; got {ValEvery})");
+        if (ValFraction is not (>= 0 and <= 0.5)) throw new ConfigException($"val_fraction must be in [0, 0.5] (got {ValFraction})");
         if (ValTemperature is not > 0) throw new ConfigException($"val_temperature must be > 0 (got {ValTemperature})");
         if (ValTopP is not (> 0 and <= 1)) throw new ConfigException($"val_top_p must be in (0, 1] (got {ValTopP})");
         if (Grpo.TopP is not (> 0 and <= 1)) throw new ConfigException($"grpo.top_p must be in (0, 1] (got {Grpo.TopP})");

@@ -36,9 +36,14 @@ public sealed record SftConfig : IValidatable
     public int MaxPositions { get; init; } = 640;
     /// <summary>Training data file; null = the embedded task's train split.</summary>
     public string? Data { get; init; }
-    /// <summary>Validation data file; null = the embedded task's validation split.</summary>
+    /// <summary>
+    /// Validation data file; null = a slice held out of <see cref="Data"/> (<see cref="ValFraction"/> of its
+    /// questions) when a data file is given, else the embedded task's validation split.
+    /// </summary>
     public string? ValData { get; init; }
-    /// <summary>Embedded task seed.</summary>
+    /// <summary>Share of <see cref="Data"/>'s questions held out for validation when <see cref="ValData"/> is not set (ours).</summary>
+    public double ValFraction { get; init; } = 0.05;
+    /// <summary>Embedded task seed; also seeds the validation slice held out of <see cref="Data"/>.</summary>
     public int DataSeed { get; init; } = EmbeddedTask.DefaultSeed;
     /// <summary>
     /// Prompt formatting, as in <c>cooper train</c> and <c>cooper eval</c>: plain (<c>Q: …\nA: </c>, the responses end
@@ -109,6 +114,7 @@ public sealed record SftConfig : IValidatable
         if (MaxGradNorm is not > 0) throw new ConfigException($"max_grad_norm must be > 0 (got {MaxGradNorm})");
         if (EvalTemperature is not > 0 || double.IsInfinity(EvalTemperature)) throw new ConfigException($"eval_temperature must be > 0 (got {EvalTemperature})");
         if (EvalTopP is not (> 0 and <= 1)) throw new ConfigException($"eval_top_p must be in (0, 1] (got {EvalTopP})");
+        if (ValFraction is not (>= 0 and <= 0.5)) throw new ConfigException($"val_fraction must be in [0, 0.5] (got {ValFraction})");
         if (MaxLength < 2) throw new ConfigException($"max_length must be ≥ 2 (got {MaxLength})");
         if (CheckpointEvery < 0 || EvalEvery < 0) throw new ConfigException("checkpoint_every and eval_every must be ≥ 0 (0 = only at the end)");
         if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
@@ -150,7 +156,7 @@ public sealed class SftTrainer : IDisposable
     /// <paramref name="train"/> and <paramref name="val"/> replace the config's data when given.
     /// </summary>
     public SftTrainer(SftConfig cfg, RunFolder run, Device device, bool resume = false,
-        IReadOnlyList<MathProblem>? train = null, IReadOnlyList<MathProblem>? val = null)
+        IReadOnlyList<MathProblem>? train = null, IReadOnlyList<MathProblem>? val = null, Action<string>? log = null)
     {
         cfg.Validate();
         _cfg = cfg;
@@ -158,7 +164,7 @@ public sealed class SftTrainer : IDisposable
         var latest = run.Claim(cfg, resume, SftConfig.ResumeSafeKeys);
         if (train is null || val is null)
         {
-            var (t, v) = LoadData(cfg);
+            var (t, v) = LoadData(cfg, log);
             (_train, _val) = (train ?? t, val ?? v);
         }
         else (_train, _val) = (train, val);
@@ -200,12 +206,24 @@ public sealed class SftTrainer : IDisposable
         Start = run.Begin(cfg, latest, _step);
     }
 
-    /// <summary>The config's (train, validation) problems: the data files, or the embedded task's splits.</summary>
-    public static (IReadOnlyList<MathProblem> Train, IReadOnlyList<MathProblem> Validation) LoadData(SftConfig cfg)
+    /// <summary>
+    /// The config's (train, validation) problems: the data files, or the embedded task's splits. With a training
+    /// file and no <see cref="SftConfig.ValData"/>, validation is a slice held out of the training file, said via <paramref name="log"/>.
+    /// </summary>
+    public static (IReadOnlyList<MathProblem> Train, IReadOnlyList<MathProblem> Validation) LoadData(SftConfig cfg, Action<string>? log = null)
     {
-        var splits = cfg.Data is null || cfg.ValData is null ? EmbeddedTask.Generate(cfg.DataSeed) : null;
-        return (cfg.Data is null ? splits!.Train : DatasetReader.Load(cfg.Data).Problems,
-            cfg.ValData is null ? splits!.Validation : DatasetReader.Load(cfg.ValData).Problems);
+        if (cfg.Data is null)
+        {
+            var splits = EmbeddedTask.Generate(cfg.DataSeed);
+            return (splits.Train, cfg.ValData is null ? splits.Validation : DatasetReader.Load(cfg.ValData).Problems);
+        }
+        var train = DatasetReader.Load(cfg.Data).Problems;
+        if (cfg.ValData is not null) return (train, DatasetReader.Load(cfg.ValData).Problems);
+        var (kept, held) = HeldOut.Split(train, cfg.ValFraction, cfg.DataSeed);
+        log?.Invoke(held.Count > 0
+            ? $"val_data is not set: validating on {held.Count} problems held out of {cfg.Data} (val_fraction {cfg.ValFraction}); training on the other {kept.Count}"
+            : $"val_data is not set and nothing was held out of {cfg.Data} (val_fraction {cfg.ValFraction}, {kept.Count} problems): validation has no problems; set val_data or val_fraction");
+        return (kept, held);
     }
 
     /// <summary>A character tokenizer over every character of the problems' prompts and solutions.</summary>
