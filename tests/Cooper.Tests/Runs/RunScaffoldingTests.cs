@@ -117,6 +117,30 @@ public class RunScaffoldingTests
         Assert.Equal(new ConfigDifference("grpo.learning_rate", "1E-06", "2E-06"), d);
     }
 
+    [Fact]
+    public void A_checkpoint_still_being_written_is_never_the_latest()
+    {
+        using var tmp = new TempDir();
+        Checkpoints.Save(tmp.Path, 2, keep: 5, dir => RunState.Save(dir, 2));
+        Directory.CreateDirectory(Path.Combine(tmp.Path, Checkpoints.Name(3) + ".tmp"));   // killed while writing step 3
+
+        Assert.Equal(Checkpoints.Name(2), Path.GetFileName(Checkpoints.Latest(tmp.Path)));
+    }
+
+    [Fact]
+    public void Resume_on_a_folder_that_holds_no_run_starts_a_new_one_and_says_so()
+    {
+        using var tmp = new TempDir();
+        var run = RunFolder.At(Path.Combine(tmp.Path, "fresh"));
+
+        var checkpoint = run.Claim(new TrainConfig(), resume: true, TrainConfig.ResumeSafeKeys);
+        var start = run.Begin(new TrainConfig(), checkpoint, 0);
+
+        Assert.Null(checkpoint);
+        Assert.Equal($"new run in {run.Path}", start.Describe(100));
+        Assert.True(File.Exists(run.ConfigFile));
+    }
+
     private static void AssertLayout(string checkpoint, params string[] extra)
     {
         Assert.True(File.Exists(Path.Combine(checkpoint, Checkpoints.ModelFolder, "model.safetensors")), $"{checkpoint}: no model/");
