@@ -66,6 +66,8 @@ public static class AnnotateCommand
                 var tok = TokenizerLoader.Load(policyDir);
                 try
                 {
+                    problems = EvalCommand.FitPrompts(new PolicyPrompt(pr.GetValue(style), tok), problems, lm.Config.MaxPositionEmbeddings,
+                        pr.GetValue(maxNew), pr.GetValue(data) ?? $"the embedded {pr.GetValue(split)} split");
                     int k = pr.GetValue(samples);
                     var sampling = new SamplingParams
                     {

@@ -32,12 +32,14 @@ public static class EvalCommand
         cmd.SetAction(pr => g.Run(pr, () =>
         {
             var device = g.InitTorch(pr);
-            var problems = LoadProblems(pr.GetValue(data) ?? "embedded:test");
+            var spec = pr.GetValue(data) ?? "embedded:test";
+            var problems = LoadProblems(spec);
             if (pr.GetValue(limit) is { } n) problems = problems.Take(n).ToList();
             using var policy = CausalLM.FromPretrained(pr.GetValue(model)!, device);
             var tokenizer = TokenizerLoader.Load(pr.GetValue(model)!);
-            var style = pr.GetValue(prompt);
-            var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), problems, new PolicyPrompt(style, tokenizer),
+            var policyPrompt = new PolicyPrompt(pr.GetValue(prompt), tokenizer);
+            problems = FitPrompts(policyPrompt, problems, policy.Config.MaxPositionEmbeddings, pr.GetValue(maxNew), spec);
+            var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), problems, policyPrompt,
                 pr.GetValue(samples), pr.GetValue(temperature), pr.GetValue(topP), pr.GetValue(maxNew), seed: pr.GetValue(g.Seed) ?? 777_000_003);
             Print(r);
             if (pr.GetValue(outFile) is { } path)
@@ -51,6 +53,19 @@ public static class EvalCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// The problems whose prompt leaves room for <paramref name="maxNewTokens"/> within the model's context; the
+    /// others are counted on stderr. None left is an error.
+    /// </summary>
+    public static List<MathProblem> FitPrompts(PolicyPrompt prompt, IReadOnlyList<MathProblem> problems, int context, int maxNewTokens, string source)
+    {
+        var fit = prompt.Fit(problems, context, maxNewTokens);
+        if (fit.Skipped == 0) return problems.ToList();
+        if (fit.Kept.Count == 0) throw new ArgumentException($"no problem left to run: {fit.Message($"problems of {source}")}");
+        Console.Error.WriteLine("warning: " + fit.Message($"problems of {source}"));
+        return fit.Kept.ToList();
     }
 
     /// <summary>A dataset file, or <c>embedded:train|val|test[:seed]</c>.</summary>

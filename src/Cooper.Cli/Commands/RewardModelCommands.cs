@@ -57,7 +57,7 @@ public static class RewardModelCommands
                 Console.WriteLine($"reference swap: {train.Count - before} swapped copies added to {before} training rows");
             }
             Console.WriteLine($"train {train.Count} rows ({train.Count(r => r.Label)} correct), validation {held.Count} rows ({held.Count(r => r.Label)} correct)");
-            var run = RunFolder.Open(cfg.Out);
+            var run = RunFolder.At(cfg.Out);
             var result = RewardModelTrainer.Train(cfg, train, held, run, () => RewardModelTrainer.Initialise(cfg, device), device, Console.WriteLine);
             if (result.ModelDir is null)
             {

@@ -13,7 +13,7 @@ public static class SftCommand
     {
         var config = new Option<string?>("--config") { Description = "YAML/JSON SftConfig (defaults: a fresh char model on the embedded task)" };
         var set = new Option<string[]>("--set") { Description = "key=value override (repeatable), e.g. --set steps=500" };
-        var resume = new Option<bool>("--resume") { Description = "continue the run folder's latest checkpoint" };
+        var resume = new Option<bool>("--resume") { Description = "continue the run folder's latest checkpoint (with the run's settings; only SftConfig.ResumeSafeKeys may change)" };
         var export = new Option<string?>("--export") { Description = "also write the final model + tokenizer to this folder" };
         var cmd = new Command("sft", "Supervised fine-tuning on worked solutions (loss on assistant tokens only)");
         foreach (var o in new Option[] { config, set, resume, export }) cmd.Options.Add(o);
@@ -24,9 +24,10 @@ public static class SftCommand
             if (pr.GetValue(g.Seed) is { } s) overrides.Add($"seed={s}");
             var cfg = ConfigLoader.Load<SftConfig>(pr.GetValue(config), overrides);
             var device = g.InitTorch(pr);
-            var run = RunFolder.Create(cfg.Out, cfg.Name ?? $"sft-s{cfg.Seed}", "sft");
-            Console.WriteLine($"run folder: {run.Path}");
-            using var trainer = new SftTrainer(cfg, run, device, pr.GetValue(resume));
+            // Nothing is written until the trainer has loaded data and model.
+            var run = RunFolder.At(Path.Combine(cfg.Out, cfg.RunName()));
+            using var trainer = new SftTrainer(cfg, run, device, pr.GetValue(resume), log: msg => Console.Error.WriteLine("warning: " + msg));
+            Console.WriteLine(trainer.Start.Describe(cfg.Steps));
             Console.WriteLine($"model: {trainer.Model.parameters().Sum(p => p.numel()):N0} parameters, vocabulary {trainer.Tokenizer.VocabSize}");
             var r = trainer.Train();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"final validation accuracy (mean@{r.SamplesPerProblem}, {r.Problems} problems): {r.Accuracy:0.000}"));

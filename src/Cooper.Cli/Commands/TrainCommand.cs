@@ -15,7 +15,7 @@ public static class TrainCommand
         var config = new Option<string?>("--config") { Description = "YAML/JSON config (TrainConfig); defaults apply without one" };
         var reward = new Option<RewardMode?>("--reward") { Description = "rule | rm | cooper (overrides the config's reward)" };
         var set = new Option<string[]>("--set") { Description = "key=value override (repeatable), e.g. --set grpo.learning_rate=1e-5", AllowMultipleArgumentsPerToken = false };
-        var resume = new Option<bool>("--resume") { Description = "continue the run folder's latest checkpoint" };
+        var resume = new Option<bool>("--resume") { Description = "continue the run folder's latest checkpoint (with the run's settings; only TrainConfig.ResumeSafeKeys may change)" };
         var cmd = new Command("train", "GRPO on the policy with a rule, static reward-model or Cooper (co-trained) reward");
         cmd.Options.Add(config);
         cmd.Options.Add(reward);
@@ -28,10 +28,12 @@ public static class TrainCommand
             if (pr.GetValue(g.Seed) is { } s) overrides.Add($"seed={s}");
             var cfg = ConfigLoader.Load<TrainConfig>(pr.GetValue(config), overrides);
             var device = g.InitTorch(pr);
-            var run = RunFolder.Create(cfg.Out, cfg.Name ?? $"train-{cfg.Reward.ToString().ToLowerInvariant()}-s{cfg.Seed}", "train");
-            var inputs = TrainerSetup.Inputs(cfg, msg => Console.Error.WriteLine("warning: " + msg));
-            using var trainer = new GrpoTrainer(cfg, inputs, run, device, pr.GetValue(resume));
-            Console.WriteLine($"run folder: {run.Path}");
+            // Nothing is written until the trainer has loaded and checked data, models and tokenizer.
+            var run = RunFolder.At(Path.Combine(cfg.Out, cfg.RunName()));
+            void Warn(string msg) => Console.Error.WriteLine("warning: " + msg);
+            var inputs = TrainerSetup.Inputs(cfg, Warn);
+            using var trainer = new GrpoTrainer(cfg, inputs, run, device, pr.GetValue(resume), Warn);
+            Console.WriteLine(trainer.Start.Describe(cfg.Steps));
             await trainer.TrainAsync(ct);
             return 0;
         }, ct));

@@ -20,6 +20,12 @@ public interface IValidatable
 /// <summary>A configuration error: names the file, key, value and what was expected.</summary>
 public sealed class ConfigException(string message) : Exception(message);
 
+/// <summary>One setting two configs disagree on (<see cref="ConfigLoader.Differences"/>).</summary>
+/// <param name="Key">Dotted snake_case key, e.g. <c>grpo.learning_rate</c>.</param>
+/// <param name="Before">The first config's value as text.</param>
+/// <param name="After">The second config's value as text.</param>
+public sealed record ConfigDifference(string Key, string Before, string After);
+
 /// <summary>
 /// Loads config records from YAML or JSON files plus <c>key=value</c> overrides.
 /// Keys are snake_case versions of the record's property names (<c>LearningRate</c> → <c>learning_rate</c>);
@@ -252,6 +258,50 @@ public static class ConfigLoader
         JsonArray a => a.Select(FromJson).ToList(),
         JsonValue v => v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString(),
         _ => n.ToJsonString(),
+    };
+
+    /// <summary>
+    /// The settings in which <paramref name="before"/> and <paramref name="after"/> (configs of one type) differ,
+    /// as dotted snake_case keys (<c>grpo.learning_rate</c>) with each side's value as text, in key order.
+    /// </summary>
+    public static List<ConfigDifference> Differences(object before, object after)
+    {
+        var a = Flatten(before);
+        var b = Flatten(after);
+        return a.Keys.Union(b.Keys).Order(StringComparer.Ordinal)
+            .Select(k => new ConfigDifference(k, a.GetValueOrDefault(k, "(unset)"), b.GetValueOrDefault(k, "(unset)")))
+            .Where(d => d.Before != d.After)
+            .ToList();
+    }
+
+    /// <summary>Every setting of <paramref name="config"/> as dotted snake_case key → value text (nested records flattened).</summary>
+    public static SortedDictionary<string, string> Flatten(object config)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        void Walk(object o, string prefix)
+        {
+            foreach (var p in Settable(o.GetType()))
+            {
+                string key = prefix + SnakeCase(p.Name);
+                var v = p.GetValue(o);
+                if (v is not null && IsRecord(p.PropertyType)) Walk(v, key + ".");
+                else result[key] = Text(v);
+            }
+        }
+        Walk(config, "");
+        return result;
+    }
+
+    private static string Text(object? v) => v switch
+    {
+        null => "null",
+        string s => s,
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        Enum e => SnakeCase(e.ToString()),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Text)) + "]",
+        _ => v.ToString() ?? "",
     };
 
     /// <summary>Serialises a resolved config as YAML with snake_case keys (what a run folder's config.yaml holds).</summary>

@@ -105,10 +105,10 @@ public static class ExperimentRunner
             {
                 string name = $"{mode.ToString().ToLowerInvariant()}-s{seed}";
                 var tc = baseTrain with { Reward = mode, Seed = seed, Name = name };
-                var folder = RunFolder.Open(Path.Combine(tc.Out, name));
-                if (File.Exists(folder.MetricsFile)) File.Delete(folder.MetricsFile);
+                // The experiment reuses its run folders: each run replaces what an earlier experiment left there.
+                var folder = RunFolder.At(Path.Combine(tc.Out, name));
+                folder.Clear();
                 var hackFile = Path.Combine(folder.Path, "hack_examples.jsonl");
-                if (File.Exists(hackFile)) File.Delete(hackFile);
                 var clock = Stopwatch.StartNew();
                 using (var trainer = new GrpoTrainer(tc, inputs, folder, device))
                 {

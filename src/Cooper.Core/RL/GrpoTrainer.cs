@@ -58,6 +58,7 @@ public sealed class GrpoTrainer : IDisposable
 {
     private readonly TrainConfig _cfg;
     private readonly TrainerInputs _inputs;
+    private readonly DataOrder _order;
     private readonly Device _device;
     private readonly CausalLM _policy;
     private readonly CausalLM? _reference;
@@ -91,21 +92,32 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>Show the trainer's own progress (a live bar on terminals, periodic lines otherwise); default true.</summary>
     public bool ShowProgress { get; set; } = true;
 
-    /// <summary>Sets up a run in <paramref name="run"/>, resuming from its latest checkpoint when there is one and <paramref name="resume"/> is set.</summary>
-    public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false)
+    /// <summary>How the run started (new, resumed from a checkpoint, or restarted): <see cref="RunStart.Describe"/> says it in a line.</summary>
+    public RunStart Start { get; }
+
+    /// <summary>
+    /// Sets up a run in <paramref name="run"/>: a new one (refused when the folder already holds a run), or with
+    /// <paramref name="resume"/> the run's latest checkpoint (refused when the config differs from the run's in a
+    /// key outside <see cref="TrainConfig.ResumeSafeKeys"/>). Everything is loaded and checked — the tokenizer
+    /// against the policy's vocabulary, every prompt against its context — before the folder is created or
+    /// touched. Problems whose prompt does not fit are skipped and reported via <paramref name="log"/>.
+    /// </summary>
+    public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false, Action<string>? log = null)
     {
         cfg.Validate();
         _cfg = cfg;
-        _inputs = inputs;
         _run = run;
         _device = device;
         _monitor = new HackingMonitor(cfg.AlarmWindow);
-        var latest = resume ? Checkpoints.Latest(run.Checkpoints) : null;
+        var latest = run.Claim(cfg, resume, TrainConfig.ResumeSafeKeys);
 
-        _tokenizer = TokenizerLoader.Load(cfg.Policy);
+        _tokenizer = LoadTokenizer(cfg);
         _prompt = new PolicyPrompt(cfg.PromptStyle, _tokenizer);
         _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
-        _policy = CausalLM.FromPretrained(latest is null ? cfg.Policy : Path.Combine(latest, "policy"), device);
+        _policy = CausalLM.FromPretrained(latest is null ? cfg.Policy : Path.Combine(latest, Checkpoints.ModelFolder), device);
+        CheckVocabulary(cfg, _tokenizer, _policy.Config);
+        _inputs = FitPrompts(cfg, inputs, _prompt, _policy.Config.MaxPositionEmbeddings, log);
+        _order = DataOrder.Shuffled(_inputs.Train.Count, cfg.Seed, 0xDA7A);
         if (cfg.Grpo.KlCoef != 0)
         {
             _reference = CausalLM.FromPretrained(cfg.Policy, device);
@@ -119,14 +131,61 @@ public sealed class GrpoTrainer : IDisposable
 
         if (latest is not null)
         {
-            _policyOptim.load_state_dict(Path.Combine(latest, "policy_optim.bin"));
-            var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(latest, "trainer_state.json")))!;
-            _step = state.Step;
+            _policyOptim.load_state_dict(Path.Combine(latest, Checkpoints.OptimizerFile));
+            (_step, var state) = RunState.Load<GrpoRunState>(latest);
             foreach (var h in state.MonitorHistory) _monitor.Add(h[0], h[1]);
-            TruncateMetrics(run.MetricsFile, _step);
         }
-        run.SaveConfig(cfg);
+        Start = run.Begin(cfg, latest, _step);
+        MetricsWriter.DropAfter(HackExamplesFile, latest is null ? -1 : _step);
     }
+
+    /// <summary>The policy's tokenizer: <see cref="TrainConfig.Tokenizer"/>, or the policy folder's own.</summary>
+    private static ITokenizer LoadTokenizer(TrainConfig cfg)
+    {
+        var dir = cfg.Tokenizer ?? cfg.Policy;
+        if (!File.Exists(Path.Combine(dir, "tokenizer.json")))
+            throw new FileNotFoundException(cfg.Tokenizer is null
+                ? $"{cfg.Policy} has no tokenizer.json: set tokenizer=DIR to the folder holding the policy's tokenizer"
+                : $"tokenizer {cfg.Tokenizer} has no tokenizer.json: set tokenizer to a folder with tokenizer.json (and tokenizer_config.json)");
+        return TokenizerLoader.Load(dir);
+    }
+
+    /// <summary>Refuses a tokenizer whose ids (or special tokens) lie outside the policy's embedding table.</summary>
+    private static void CheckVocabulary(TrainConfig cfg, ITokenizer tokenizer, ModelConfig model)
+    {
+        int highest = new[] { tokenizer.VocabSize - 1, tokenizer.EosTokenId ?? 0, tokenizer.PadTokenId ?? 0, tokenizer.BosTokenId ?? 0 }.Max();
+        if (highest >= model.VocabSize)
+            throw new InvalidDataException(
+                $"the tokenizer in {cfg.Tokenizer ?? cfg.Policy} has ids up to {highest} but the policy {cfg.Policy} has a vocabulary of {model.VocabSize}: " +
+                "set tokenizer to the folder of the tokenizer the policy was trained with");
+    }
+
+    /// <summary>The inputs without the problems whose prompt leaves no room for <see cref="GrpoConfig.MaxNewTokens"/> within the context.</summary>
+    private static TrainerInputs FitPrompts(TrainConfig cfg, TrainerInputs inputs, PolicyPrompt prompt, int context, Action<string>? log)
+    {
+        int budget = cfg.Grpo.MaxNewTokens;
+        IReadOnlyList<MathProblem> Fit(IReadOnlyList<MathProblem> problems, string what)
+        {
+            var fit = prompt.Fit(problems, context, budget);
+            if (fit.Skipped > 0) log?.Invoke(fit.Message(what));
+            return fit.Skipped == 0 ? problems : fit.Kept;
+        }
+        var train = Fit(inputs.Train, cfg.Data is null ? "training problems" : $"training problems of {cfg.Data}");
+        if (train.Count == 0)
+            throw new InvalidDataException($"no training problem fits the policy's context of {context} positions with max_new_tokens {budget}: " +
+                "shorten the questions, lower grpo.max_new_tokens or use a policy with a longer context");
+        return new TrainerInputs
+        {
+            Train = train,
+            Validation = Fit(inputs.Validation, "validation problems"),
+            Test = Fit(inputs.Test, "test problems"),
+            RmValidation = inputs.RmValidation,
+            Assistant = inputs.Assistant,
+            TestSamples = inputs.TestSamples,
+        };
+    }
+
+    private string HackExamplesFile => Path.Combine(_run.Path, "hack_examples.jsonl");
 
     /// <summary>Runs until <see cref="TrainConfig.Steps"/> (or <see cref="TrainConfig.StopAfter"/>) steps are done.</summary>
     public async Task TrainAsync(CancellationToken ct = default)
@@ -287,27 +346,9 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>The policy's prompts (text and stop ids).</summary>
     public PolicyPrompt Prompt => _prompt;
 
-    /// <summary>The step's prompts: a fixed shuffle of the training set per epoch, read in order.</summary>
-    public IReadOnlyList<MathProblem> BatchProblems(int step)
-    {
-        var train = _inputs.Train;
-        var result = new List<MathProblem>(_cfg.Grpo.PromptsPerStep);
-        for (int j = 0; j < _cfg.Grpo.PromptsPerStep; j++)
-        {
-            long index = (long)step * _cfg.Grpo.PromptsPerStep + j;
-            long epoch = index / train.Count;
-            var perm = Permutation(train.Count, SplitMix64.Derive((ulong)_cfg.Seed, 0xDA7A, (ulong)epoch));
-            result.Add(train[perm[(int)(index % train.Count)]]);
-        }
-        return result;
-    }
-
-    private readonly Dictionary<ulong, int[]> _perms = [];
-    private int[] Permutation(int count, ulong seed)
-    {
-        if (!_perms.TryGetValue(seed, out var p)) _perms[seed] = p = SplitMix64.Permutation(count, seed);
-        return p;
-    }
+    /// <summary>The step's prompts: a fixed shuffle of the training set per epoch, read in order (<see cref="DataOrder"/>).</summary>
+    public IReadOnlyList<MathProblem> BatchProblems(int step) =>
+        _order.Range((long)step * _cfg.Grpo.PromptsPerStep, _cfg.Grpo.PromptsPerStep).Select(i => _inputs.Train[i]).ToList();
 
     /// <summary>
     /// In the last quarter of the run, the rollouts the verifier rejects but the reward scores ≥ 0.8 —
@@ -337,28 +378,16 @@ public sealed class GrpoTrainer : IDisposable
     {
         Checkpoints.Save(_run.Checkpoints, _step, _cfg.KeepCheckpoints, dir =>
         {
-            _policy.SavePretrained(Path.Combine(dir, "policy"));
-            _tokenizer.Save(Path.Combine(dir, "policy"));
-            _policyOptim.save_state_dict(Path.Combine(dir, "policy_optim.bin"));
+            var model = Path.Combine(dir, Checkpoints.ModelFolder);
+            _policy.SavePretrained(model);
+            _tokenizer.Save(model);
+            _policyOptim.save_state_dict(Path.Combine(dir, Checkpoints.OptimizerFile));
             _reward.Save(dir);
-            var state = new TrainerState(_step, MonitorHistory());
-            File.WriteAllText(Path.Combine(dir, "trainer_state.json"), JsonSerializer.Serialize(state));
+            RunState.Save(dir, _step, new GrpoRunState(MonitorHistory()));
         });
     }
 
     private List<double[]> MonitorHistory() => _monitor.History.Select(h => new[] { h.Reward, h.Accuracy }).ToList();
-
-    private static void TruncateMetrics(string path, int step)
-    {
-        if (!File.Exists(path)) return;
-        var keep = File.ReadAllLines(path).Where(l =>
-        {
-            if (string.IsNullOrWhiteSpace(l)) return false;
-            try { using var d = JsonDocument.Parse(l); return d.RootElement.GetProperty("step").GetInt64() <= step; }
-            catch (JsonException) { return false; }
-        }).ToList();
-        AtomicFile.WriteAllText(path, keep.Count == 0 ? "" : string.Join('\n', keep) + "\n");
-    }
 
     private static double Std(IReadOnlyList<double> x)
     {
@@ -377,6 +406,6 @@ public sealed class GrpoTrainer : IDisposable
     }
 }
 
-/// <summary>What a checkpoint stores besides tensors.</summary>
+/// <summary>What a GRPO checkpoint's <see cref="RunState"/> holds besides the step.</summary>
 /// <param name="MonitorHistory">The hacking monitor's (reward, accuracy) per step.</param>
-public sealed record TrainerState(int Step, List<double[]> MonitorHistory);
+public sealed record GrpoRunState(List<double[]> MonitorHistory);

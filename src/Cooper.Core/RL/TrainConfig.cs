@@ -64,14 +64,24 @@ public sealed record TrainConfig : IValidatable
 {
     /// <summary>Policy model folder (HF layout); also the frozen reference policy.</summary>
     public string Policy { get; init; } = "models/policy";
+    /// <summary>
+    /// Tokenizer folder (<c>tokenizer.json</c>, <c>tokenizer_config.json</c>); null = the policy folder. For a
+    /// policy folder without tokenizer files. Its ids must fit the policy's vocabulary (checked before the run starts).
+    /// </summary>
+    public string? Tokenizer { get; init; }
     /// <summary>Reward model folder (for <c>rm</c> and <c>cooper</c>).</summary>
     public string? RewardModel { get; init; } = "models/reward";
     /// <summary>The reward source.</summary>
     public RewardMode Reward { get; init; } = RewardMode.Rule;
     /// <summary>Training data file; null = the embedded task's train split.</summary>
     public string? Data { get; init; }
-    /// <summary>Validation data file; null = the embedded task's validation split.</summary>
+    /// <summary>
+    /// Validation data file; null = a held-out slice of <see cref="Data"/> (<see cref="ValFraction"/> of its
+    /// questions) when a data file is given, else the embedded task's validation split.
+    /// </summary>
     public string? ValData { get; init; }
+    /// <summary>Share of <see cref="Data"/>'s questions held out for validation when <see cref="ValData"/> is not set (ours).</summary>
+    public double ValFraction { get; init; } = 0.05;
     /// <summary>Test data file for the final evaluation; null = the embedded task's test split.</summary>
     public string? TestData { get; init; }
     /// <summary>Test problems evaluated once at the end (first N); 0 = no final test evaluation.</summary>
@@ -80,7 +90,7 @@ public sealed record TrainConfig : IValidatable
     public int TestSamples { get; init; } = 8;
     /// <summary>Held-out labelled completions (JSONL: question, reference|answer, completion, label|gold_correct) for the RM's accuracy during training.</summary>
     public string? RmValData { get; init; }
-    /// <summary>Seed of the embedded task's splits.</summary>
+    /// <summary>Seed of the embedded task's splits and of the validation slice held out of <see cref="Data"/>.</summary>
     public int DataSeed { get; init; } = 1234;
     /// <summary>Prompt formatting.</summary>
     public PromptStyle PromptStyle { get; init; } = PromptStyle.Plain;
@@ -104,7 +114,7 @@ public sealed record TrainConfig : IValidatable
     public int KeepCheckpoints { get; init; } = 2;
     /// <summary>Runs root folder.</summary>
     public string Out { get; init; } = "runs";
-    /// <summary>Run name; default: mode and time.</summary>
+    /// <summary>Run name (the folder under <see cref="Out"/>); default <c>train-{reward}-s{seed}</c> (<see cref="RunName"/>).</summary>
     public string? Name { get; init; }
     /// <summary>Window (steps) of the hacking alarm.</summary>
     public int AlarmWindow { get; init; } = 10;
@@ -115,21 +125,51 @@ public sealed record TrainConfig : IValidatable
     /// <summary>Cooper stage-2 settings.</summary>
     public CooperConfig Cooper { get; init; } = new();
 
+    /// <summary>
+    /// Keys <c>--resume</c> lets change: they decide when things are saved, measured at the end or reached
+    /// over the network, not what a step computes. Any other change is refused (<see cref="Runs.RunFolder.Claim{T}"/>).
+    /// </summary>
+    public static IReadOnlyList<string> ResumeSafeKeys { get; } =
+    [
+        "out", "name", "stop_after", "checkpoint_every", "keep_checkpoints", "val_every", "test_data", "test_prompts", "test_samples",
+        "cooper.assistant.base_url", "cooper.assistant.api_key_env", "cooper.assistant.max_concurrency",
+        "cooper.assistant.timeout_seconds", "cooper.assistant.max_retries",
+    ];
+
+    /// <summary>The run folder's name: <see cref="Name"/>, or <c>train-{reward}-s{seed}</c>.</summary>
+    public string RunName() => Name ?? $"train-{Reward.ToString().ToLowerInvariant()}-s{Seed}";
+
     /// <inheritdoc />
     public void Validate()
     {
         if (Steps < 1) throw new ConfigException($"steps must be ≥ 1 (got {Steps})");
+        if (StopAfter < 0) throw new ConfigException($"stop_after must be ≥ 0 (got {StopAfter})");
+        if (CheckpointEvery < 0) throw new ConfigException($"checkpoint_every must be ≥ 0 (0 = only at the end; got {CheckpointEvery})");
+        if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
+        if (ValEvery < 0) throw new ConfigException($"val_every must be ≥ 0 (0 = never; got {ValEvery})");
+        if (ValFraction is not (>= 0 and <= 0.5)) throw new ConfigException($"val_fraction must be in [0, 0.5] (got {ValFraction})");
+        if (ValTemperature is not > 0) throw new ConfigException($"val_temperature must be > 0 (got {ValTemperature})");
+        if (ValTopP is not (> 0 and <= 1)) throw new ConfigException($"val_top_p must be in (0, 1] (got {ValTopP})");
+        if (Grpo.TopP is not (> 0 and <= 1)) throw new ConfigException($"grpo.top_p must be in (0, 1] (got {Grpo.TopP})");
+        if (Grpo.MaxNewTokens < 1) throw new ConfigException($"grpo.max_new_tokens must be ≥ 1 (got {Grpo.MaxNewTokens})");
+        if (!double.IsFinite(Grpo.KlCoef) || Grpo.KlCoef < 0) throw new ConfigException($"grpo.kl_coef must be ≥ 0 (got {Grpo.KlCoef})");
+        if (!double.IsFinite(Grpo.EntropyCoef)) throw new ConfigException($"grpo.entropy_coef must be a finite number (got {Grpo.EntropyCoef})");
+        if (Grpo.WeightDecay is not >= 0 || !double.IsFinite(Grpo.WeightDecay)) throw new ConfigException($"grpo.weight_decay must be ≥ 0 (got {Grpo.WeightDecay})");
+        if (Grpo.MaxGradNorm is not > 0) throw new ConfigException($"grpo.max_grad_norm must be > 0 (got {Grpo.MaxGradNorm})");
         if (Grpo.RolloutsPerPrompt < 2) throw new ConfigException($"grpo.rollouts_per_prompt must be ≥ 2 for group-relative advantages (got {Grpo.RolloutsPerPrompt})");
         if (Grpo.PromptsPerStep < 1) throw new ConfigException($"grpo.prompts_per_step must be ≥ 1 (got {Grpo.PromptsPerStep})");
-        if (Grpo.LearningRate <= 0) throw new ConfigException($"grpo.learning_rate must be > 0 (got {Grpo.LearningRate})");
-        if (Grpo.ClipLow is <= 0 or >= 1) throw new ConfigException($"grpo.clip_low must be in (0, 1) (got {Grpo.ClipLow})");
-        if (Grpo.ClipHigh <= 0) throw new ConfigException($"grpo.clip_high must be > 0 (got {Grpo.ClipHigh})");
-        if (Grpo.DualClip <= 1) throw new ConfigException($"grpo.dual_clip must be > 1 (got {Grpo.DualClip})");
+        if (Grpo.LearningRate is not > 0 || double.IsInfinity(Grpo.LearningRate)) throw new ConfigException($"grpo.learning_rate must be > 0 (got {Grpo.LearningRate})");
+        if (Grpo.ClipLow is not (> 0 and < 1)) throw new ConfigException($"grpo.clip_low must be in (0, 1) (got {Grpo.ClipLow})");
+        if (Grpo.ClipHigh is not > 0 || double.IsInfinity(Grpo.ClipHigh)) throw new ConfigException($"grpo.clip_high must be > 0 (got {Grpo.ClipHigh})");
+        if (Grpo.DualClip is not > 1) throw new ConfigException($"grpo.dual_clip must be > 1 (got {Grpo.DualClip})");
         if (Grpo.PpoEpochs < 1) throw new ConfigException($"grpo.ppo_epochs must be ≥ 1 (got {Grpo.PpoEpochs})");
         if (Grpo.MicroBatchSize < 1) throw new ConfigException($"grpo.micro_batch_size must be ≥ 1 (got {Grpo.MicroBatchSize})");
-        if (Grpo.Temperature <= 0) throw new ConfigException($"grpo.temperature must be > 0 (got {Grpo.Temperature})");
+        if (Grpo.Temperature is not > 0 || double.IsInfinity(Grpo.Temperature)) throw new ConfigException($"grpo.temperature must be > 0 (got {Grpo.Temperature})");
         if (Reward != RewardMode.Rule && string.IsNullOrWhiteSpace(RewardModel))
             throw new ConfigException($"reward {Reward.ToString().ToLowerInvariant()} needs reward_model: set it to a reward-model folder, or use --reward rule");
+        if (Cooper.LearningRate is not > 0 || double.IsInfinity(Cooper.LearningRate)) throw new ConfigException($"cooper.learning_rate must be > 0 (got {Cooper.LearningRate})");
+        if (Cooper.WeightDecay is not >= 0 || !double.IsFinite(Cooper.WeightDecay)) throw new ConfigException($"cooper.weight_decay must be ≥ 0 (got {Cooper.WeightDecay})");
+        if (Cooper.MaxGradNorm is not > 0) throw new ConfigException($"cooper.max_grad_norm must be > 0 (got {Cooper.MaxGradNorm})");
         if (Cooper.MaxNegativeAttempts < 1) throw new ConfigException($"cooper.max_negative_attempts must be ≥ 1 (got {Cooper.MaxNegativeAttempts})");
         if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
     }

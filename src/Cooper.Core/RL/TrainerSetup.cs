@@ -11,7 +11,11 @@ namespace Cooper.RL;
 /// <summary>Builds a run's <see cref="TrainerInputs"/> from its config: data files or the embedded task, labelled RM data, the assistant.</summary>
 public static class TrainerSetup
 {
-    /// <summary>Loads everything the config names. Bad rows in data files are skipped and reported via <paramref name="log"/>.</summary>
+    /// <summary>
+    /// Loads everything the config names. Bad rows in data files are skipped and reported via <paramref name="log"/>.
+    /// With a training file and no <see cref="TrainConfig.ValData"/>, validation is a slice held out of the
+    /// training file (<see cref="TrainConfig.ValFraction"/> of its questions), said via <paramref name="log"/>.
+    /// </summary>
     public static TrainerInputs Inputs(TrainConfig cfg, Action<string>? log = null)
     {
         EmbeddedSplits? embedded = null;
@@ -23,11 +27,23 @@ public static class TrainerSetup
             if (r.Skipped > 0) log?.Invoke($"{path}: skipped {r.Skipped} malformed row(s); first: {r.Errors.FirstOrDefault()}");
             return r.Problems;
         }
+        var train = Load(cfg.Data, s => s.Train);
+        IReadOnlyList<MathProblem> validation;
+        if (cfg.Data is not null && cfg.ValData is null)
+        {
+            (train, validation) = HeldOut.Split(train, cfg.ValFraction, cfg.DataSeed);
+            log?.Invoke(validation.Count > 0
+                ? $"val_data is not set: validating on {validation.Count} problems held out of {cfg.Data} (val_fraction {cfg.ValFraction}); training on the other {train.Count}"
+                : $"val_data is not set and nothing was held out of {cfg.Data} (val_fraction {cfg.ValFraction}, {train.Count} problems): the run has no validation; set val_data or val_fraction");
+        }
+        else validation = Load(cfg.ValData, s => s.Validation);
+        if (cfg.Data is not null && cfg.TestData is null && cfg.TestPrompts > 0)
+            log?.Invoke($"test_data is not set: the final test runs on the embedded task's test split, not on problems like {cfg.Data}'s");
         var assistant = cfg.Cooper.Assistant is null ? null : (INegativeWriter)new LlmRewriter(new LlmClient(cfg.Cooper.Assistant, log));
         return new TrainerInputs
         {
-            Train = Load(cfg.Data, s => s.Train),
-            Validation = Load(cfg.ValData, s => s.Validation),
+            Train = train,
+            Validation = validation,
             Test = cfg.TestPrompts <= 0 ? [] : Load(cfg.TestData, s => s.Test).Take(cfg.TestPrompts).ToList(),
             RmValidation = cfg.RmValData is null ? [] : LabelledSet.Read(cfg.RmValData),
             Assistant = assistant,

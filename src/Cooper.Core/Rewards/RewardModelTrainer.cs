@@ -3,7 +3,6 @@ using Cooper.Annotation;
 using Cooper.Configuration;
 using Cooper.Data.Embedded;
 using Cooper.Modeling;
-using Cooper.RL;
 using Cooper.Runs;
 using Cooper.Tokenizers;
 using Cooper.Training;
@@ -110,14 +109,19 @@ public sealed record RmTrainResult(int Steps, int TotalSteps, string? ModelDir, 
 /// </summary>
 public static class RewardModelTrainer
 {
-    private const string StateFile = "trainer_state.json";
-    private const string OptimizerFile = "optimizer.bin";
+    /// <summary>
+    /// What a reward-model checkpoint's <see cref="RunState"/> holds besides the step. The data position
+    /// (epoch, batch) follows from the step; the fingerprint makes a resume on other rows fail.
+    /// </summary>
+    /// <param name="SkippedSteps">Steps skipped for a non-finite gradient norm so far.</param>
+    /// <param name="TrainFingerprint">The training rows' fingerprint (<see cref="LabelledSet.Fingerprint"/>).</param>
+    public sealed record RmRunState(int SkippedSteps, string TrainFingerprint);
 
-    /// <summary>Checkpoint bookkeeping beside the model and optimizer state.</summary>
-    /// <param name="Epoch">Data position: the epoch of the next step …</param>
-    /// <param name="BatchInEpoch">… and its batch within that epoch's fixed order.</param>
-    /// <param name="BatchSize">With <paramref name="Seed"/> and the data, what fixes the order; a resume must match them.</param>
-    public sealed record TrainerState(int Step, int Epoch, int BatchInEpoch, int SkippedSteps, string TrainFingerprint, int BatchSize, long Seed);
+    /// <summary>
+    /// Keys a rerun into the same run folder may change: when things are saved, evaluated or where training stops.
+    /// Any other change is refused (<see cref="RunFolder.Claim{T}"/>).
+    /// </summary>
+    public static IReadOnlyList<string> ResumeSafeKeys { get; } = ["out", "stop_after", "checkpoint_every", "keep_checkpoints", "eval_every"];
 
     /// <summary>The reward model <see cref="RmTrainConfig.Init"/> names, in the training dtype on <paramref name="device"/>.</summary>
     public static RewardModel Initialise(RmTrainConfig cfg, Device? device = null)
@@ -164,7 +168,11 @@ public static class RewardModelTrainer
         return (rows.Where(r => !held.Contains(r.Question)).ToList(), rows.Where(r => held.Contains(r.Question)).ToList());
     }
 
-    /// <summary>The order of training rows in <paramref name="epoch"/>: a permutation fixed by (seed, epoch).</summary>
+    /// <summary>
+    /// The order of training rows in <paramref name="epoch"/>: a permutation fixed by (seed, epoch). It is drawn
+    /// differently from <see cref="DataOrder.Shuffled"/> (a multiply-high draw, the epoch before the stream)
+    /// and kept so, so the shipped reward model's recipe (models/README.md) reproduces.
+    /// </summary>
     public static int[] EpochOrder(int count, long seed, int epoch)
     {
         var order = Enumerable.Range(0, count).ToArray();
@@ -187,33 +195,28 @@ public static class RewardModelTrainer
         var schedule = new LrSchedule(cfg.Schedule, cfg.LearningRate, (int)Math.Round(cfg.WarmupRatio * total), total);
         string fingerprint = LabelledSet.Fingerprint(train);
 
-        var latest = Checkpoints.Latest(run.Checkpoints);
-        using var rm = latest is null ? initialise() : RewardModel.Load(Path.Combine(latest, "model"), device, cfg.MaxLength);
-        if (latest is not null) rm.Model.to(HfCheckpoint.ParseDtype(cfg.Dtype));
-        using var opt = optim.AdamW(rm.Model.parameters(), cfg.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: cfg.WeightDecay);
+        // A rerun into the same folder resumes it; its settings must be the run's (batch size and seed fix the order).
+        var latest = run.Claim(cfg, resume: true, ResumeSafeKeys);
         int step = 0, skipped = 0;
         if (latest is not null)
         {
-            var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(latest, StateFile)))
-                ?? throw new InvalidDataException($"{latest}/{StateFile} is empty");
+            var (savedStep, state) = RunState.Load<RmRunState>(latest);
             if (state.TrainFingerprint != fingerprint)
                 throw new InvalidOperationException($"the training rows differ from those of the checkpoint in {latest} ({fingerprint} vs {state.TrainFingerprint}): " +
                     "resume with the same data, or train into a new --out folder");
-            if (state.BatchSize != cfg.BatchSize || state.Seed != cfg.Seed)
-                throw new InvalidOperationException($"the checkpoint in {latest} was written with batch_size {state.BatchSize} and seed {state.Seed}; " +
-                    $"resume with those (got {cfg.BatchSize} and {cfg.Seed}) or train into a new --out folder");
-            opt.load_state_dict(Path.Combine(latest, OptimizerFile));
-            (step, skipped) = (state.Step, state.SkippedSteps);
-            TruncateMetrics(run.MetricsFile, step);
-            log?.Invoke($"resuming from {latest} at step {step}/{total}");
+            (step, skipped) = (savedStep, state.SkippedSteps);
         }
-        run.SaveConfig(cfg);
+        using var rm = latest is null ? initialise() : RewardModel.Load(Path.Combine(latest, Checkpoints.ModelFolder), device, cfg.MaxLength);
+        if (latest is not null) rm.Model.to(HfCheckpoint.ParseDtype(cfg.Dtype));
+        using var opt = optim.AdamW(rm.Model.parameters(), cfg.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: cfg.WeightDecay);
+        if (latest is not null) opt.load_state_dict(Path.Combine(latest, Checkpoints.OptimizerFile));
+        var start = run.Begin(cfg, latest, step);
+        if (start.Checkpoint is not null || start.FolderHeldRun) log?.Invoke(start.Describe(total));
 
         using var metrics = new MetricsWriter(run.MetricsFile);
         using var progress = new ProgressReporter("rm", total, step);
         int stopAt = cfg.StopAfter > 0 ? Math.Min(total, cfg.StopAfter) : total;
-        int[]? order = null;
-        int orderEpoch = -1;
+        var order = new DataOrder(train.Count, epoch => EpochOrder(train.Count, cfg.Seed, (int)epoch));
         double firstLoss = double.NaN, lastLoss = double.NaN;
         RmEvalReport? report = null;
         Training.Optimizers.ZeroGrad(opt);
@@ -221,9 +224,9 @@ public static class RewardModelTrainer
         while (step < stopAt)
         {
             // 1. the step's rows
+            // Batches do not cross epochs: an epoch's last batch may be short.
             int epoch = step / stepsPerEpoch, batchInEpoch = step % stepsPerEpoch;
-            if (epoch != orderEpoch) { order = EpochOrder(train.Count, cfg.Seed, epoch); orderEpoch = epoch; }
-            var rows = order!.Skip(batchInEpoch * cfg.BatchSize).Take(cfg.BatchSize).Select(i => train[i]).ToList();
+            var rows = order.Epoch(epoch).Skip(batchInEpoch * cfg.BatchSize).Take(cfg.BatchSize).Select(i => train[i]).ToList();
 
             // 2. forward/backward over micro-batches; 3. clip and step
             double lr = schedule.At(step);
@@ -257,12 +260,11 @@ public static class RewardModelTrainer
             metrics.Write(step, m);
             if (last || step == stopAt || (cfg.CheckpointEvery > 0 && step % cfg.CheckpointEvery == 0))
             {
-                var state = new TrainerState(step, step / stepsPerEpoch, step % stepsPerEpoch, skipped, fingerprint, cfg.BatchSize, cfg.Seed);
                 Checkpoints.Save(run.Checkpoints, step, cfg.KeepCheckpoints, dir =>
                 {
-                    rm.Save(Path.Combine(dir, "model"));
-                    opt.save_state_dict(Path.Combine(dir, OptimizerFile));
-                    File.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(state));
+                    rm.Save(Path.Combine(dir, Checkpoints.ModelFolder));
+                    opt.save_state_dict(Path.Combine(dir, Checkpoints.OptimizerFile));
+                    RunState.Save(dir, step, new RmRunState(skipped, fingerprint));
                 });
             }
             progress.Report(step, $"loss={loss:0.0000}" + (m.TryGetValue("rm/val_accuracy", out var va) ? $" val_acc={va:0.000}" : ""));
@@ -319,18 +321,5 @@ public static class RewardModelTrainer
             int j = rng.Range(0, i);
             (items[i], items[j]) = (items[j], items[i]);
         }
-    }
-
-    /// <summary>Drops metric lines logged after <paramref name="step"/> (written after the checkpoint a resume starts from).</summary>
-    private static void TruncateMetrics(string path, int step)
-    {
-        if (!File.Exists(path)) return;
-        var keep = File.ReadAllLines(path).Where(l =>
-        {
-            if (string.IsNullOrWhiteSpace(l)) return false;
-            try { using var d = JsonDocument.Parse(l); return d.RootElement.GetProperty("step").GetInt64() <= step; }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return false; }
-        }).ToList();
-        AtomicFile.WriteAllText(path, keep.Count == 0 ? "" : string.Join('\n', keep) + "\n");
     }
 }

@@ -1,6 +1,7 @@
 using Cooper.Data;
 using Cooper.Generation;
 using Cooper.Rewards.Negatives;
+using Cooper.Runs;
 using Cooper.Verify;
 using static TorchSharp.torch;
 
@@ -99,14 +100,15 @@ public sealed class StaticModelReward : IRewardSource
 /// <summary>
 /// Cooper (paper §3): the reward model scores the rollouts (stage 1's reward), then learns from them
 /// in <see cref="CooperStage"/> (stage 2) before the policy update, so the next step is scored by the
-/// updated model. Checkpoints hold the reward model (<c>reward/</c>) and its optimiser (<c>reward_optim.bin</c>).
+/// updated model. Checkpoints hold the reward model (<c>reward_model/</c>) and its optimiser (<c>reward_optimizer.bin</c>),
+/// the run's second trained model named as <see cref="Checkpoints"/> lays it out.
 /// </summary>
 public sealed class CooperReward : IRewardSource
 {
     /// <summary>Checkpoint sub-folder of the reward model.</summary>
-    public const string ModelFolder = "reward";
+    public const string ModelFolder = "reward_" + Checkpoints.ModelFolder;
     /// <summary>Checkpoint file of the reward model's optimiser.</summary>
-    public const string OptimizerFile = "reward_optim.bin";
+    public const string OptimizerFile = "reward_" + Checkpoints.OptimizerFile;
 
     private readonly RewardModel _rm;
     private readonly TorchSharp.Modules.AdamW _optim;

@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Cooper.Configuration;
 using Cooper.Data;
 using Cooper.Data.Embedded;
 using Cooper.Evaluation;
 using Cooper.Generation;
 using Cooper.Modeling;
-using Cooper.RL;
 using Cooper.Runs;
 using Cooper.Tokenizers;
 using TorchSharp;
@@ -38,10 +36,20 @@ public sealed record SftConfig : IValidatable
     public int MaxPositions { get; init; } = 640;
     /// <summary>Training data file; null = the embedded task's train split.</summary>
     public string? Data { get; init; }
-    /// <summary>Validation data file; null = the embedded task's validation split.</summary>
+    /// <summary>
+    /// Validation data file; null = a slice held out of <see cref="Data"/> (<see cref="ValFraction"/> of its
+    /// questions) when a data file is given, else the embedded task's validation split.
+    /// </summary>
     public string? ValData { get; init; }
-    /// <summary>Embedded task seed.</summary>
+    /// <summary>Share of <see cref="Data"/>'s questions held out for validation when <see cref="ValData"/> is not set (ours).</summary>
+    public double ValFraction { get; init; } = 0.05;
+    /// <summary>Embedded task seed; also seeds the validation slice held out of <see cref="Data"/>.</summary>
     public int DataSeed { get; init; } = EmbeddedTask.DefaultSeed;
+    /// <summary>
+    /// Prompt formatting, as in <c>cooper train</c> and <c>cooper eval</c>: plain (<c>Q: …\nA: </c>, the responses end
+    /// with EOS) or chat (the tokenizer's chat template; the responses end with its end-of-turn token).
+    /// </summary>
+    public PromptStyle PromptStyle { get; init; } = PromptStyle.Plain;
     /// <summary>Optimiser steps.</summary>
     public int Steps { get; init; } = 1000;
     /// <summary>Sequences per micro-batch.</summary>
@@ -80,17 +88,36 @@ public sealed record SftConfig : IValidatable
     public long Seed { get; init; } = 1;
     /// <summary>Runs root.</summary>
     public string Out { get; init; } = "runs";
-    /// <summary>Run name.</summary>
+    /// <summary>Run name (the folder under <see cref="Out"/>); default <c>sft-s{seed}</c> (<see cref="RunName"/>).</summary>
     public string? Name { get; init; }
     /// <summary>Also write the final model (and tokenizer) to this folder.</summary>
     public string? Export { get; init; }
+
+    /// <summary>
+    /// Keys <c>--resume</c> lets change: when things are saved or evaluated and where the final model is exported,
+    /// not what a step computes. Any other change is refused (<see cref="RunFolder.Claim{T}"/>).
+    /// </summary>
+    public static IReadOnlyList<string> ResumeSafeKeys { get; } = ["out", "name", "checkpoint_every", "keep_checkpoints", "eval_every", "export"];
+
+    /// <summary>The run folder's name: <see cref="Name"/>, or <c>sft-s{seed}</c>.</summary>
+    public string RunName() => Name ?? $"sft-s{Seed}";
 
     /// <inheritdoc />
     public void Validate()
     {
         if (Steps < 1) throw new ConfigException($"steps must be ≥ 1 (got {Steps})");
         if (BatchSize < 1 || GradAccum < 1) throw new ConfigException($"batch_size and grad_accum must be ≥ 1 (got {BatchSize}, {GradAccum})");
-        if (LearningRate <= 0) throw new ConfigException($"learning_rate must be > 0 (got {LearningRate})");
+        if (LearningRate is not > 0 || double.IsInfinity(LearningRate)) throw new ConfigException($"learning_rate must be > 0 (got {LearningRate})");
+        if (MinLrRatio is not (>= 0 and <= 1)) throw new ConfigException($"min_lr_ratio must be in [0, 1] (got {MinLrRatio})");
+        if (WarmupSteps < 0) throw new ConfigException($"warmup_steps must be ≥ 0 (got {WarmupSteps})");
+        if (WeightDecay is not >= 0 || !double.IsFinite(WeightDecay)) throw new ConfigException($"weight_decay must be ≥ 0 (got {WeightDecay})");
+        if (MaxGradNorm is not > 0) throw new ConfigException($"max_grad_norm must be > 0 (got {MaxGradNorm})");
+        if (EvalTemperature is not > 0 || double.IsInfinity(EvalTemperature)) throw new ConfigException($"eval_temperature must be > 0 (got {EvalTemperature})");
+        if (EvalTopP is not (> 0 and <= 1)) throw new ConfigException($"eval_top_p must be in (0, 1] (got {EvalTopP})");
+        if (ValFraction is not (>= 0 and <= 0.5)) throw new ConfigException($"val_fraction must be in [0, 0.5] (got {ValFraction})");
+        if (MaxLength < 2) throw new ConfigException($"max_length must be ≥ 2 (got {MaxLength})");
+        if (CheckpointEvery < 0 || EvalEvery < 0) throw new ConfigException("checkpoint_every and eval_every must be ≥ 0 (0 = only at the end)");
+        if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (HiddenSize % Heads != 0) throw new ConfigException($"hidden_size ({HiddenSize}) must be divisible by heads ({Heads})");
         if (Heads % KvHeads != 0) throw new ConfigException($"heads ({Heads}) must be divisible by kv_heads ({KvHeads})");
         if (MaxLength > MaxPositions && Init is null) throw new ConfigException($"max_length ({MaxLength}) exceeds max_positions ({MaxPositions})");
@@ -107,6 +134,8 @@ public sealed class SftTrainer : IDisposable
     private readonly TorchSharp.Modules.AdamW _optim;
     private readonly LrSchedule _schedule;
     private readonly IReadOnlyList<MathProblem> _train, _val;
+    private readonly PolicyPrompt _prompt;
+    private readonly DataOrder _order;
     private readonly int _padId;
     private int _step;
 
@@ -117,22 +146,34 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Steps done.</summary>
     public int Step => _step;
 
+    /// <summary>How the run started (new, resumed from a checkpoint, or restarted): <see cref="RunStart.Describe"/> says it in a line.</summary>
+    public RunStart Start { get; }
+
+    /// <summary>
+    /// Sets up a run in <paramref name="run"/>: a new one (refused when the folder already holds a run), or with
+    /// <paramref name="resume"/> the run's latest checkpoint (refused when the config differs from the run's in a key
+    /// outside <see cref="SftConfig.ResumeSafeKeys"/>). Data and model are loaded before the folder is created.
+    /// <paramref name="train"/> and <paramref name="val"/> replace the config's data when given.
+    /// </summary>
     public SftTrainer(SftConfig cfg, RunFolder run, Device device, bool resume = false,
-        IReadOnlyList<MathProblem>? train = null, IReadOnlyList<MathProblem>? val = null)
+        IReadOnlyList<MathProblem>? train = null, IReadOnlyList<MathProblem>? val = null, Action<string>? log = null)
     {
         cfg.Validate();
         _cfg = cfg;
         _run = run;
-        var splits = (train is null || val is null) && (cfg.Data is null || cfg.ValData is null) ? EmbeddedTask.Generate(cfg.DataSeed) : null;
-        _train = train ?? (cfg.Data is null ? splits!.Train : DatasetReader.Load(cfg.Data).Problems);
-        _val = val ?? (cfg.ValData is null ? splits!.Validation : DatasetReader.Load(cfg.ValData).Problems);
+        var latest = run.Claim(cfg, resume, SftConfig.ResumeSafeKeys);
+        if (train is null || val is null)
+        {
+            var (t, v) = LoadData(cfg, log);
+            (_train, _val) = (train ?? t, val ?? v);
+        }
+        else (_train, _val) = (train, val);
         if (_train.Count == 0) throw new InvalidDataException("SFT needs at least one training problem with a worked solution");
 
-        var latest = resume ? Checkpoints.Latest(run.Checkpoints) : null;
         if (latest is not null)
         {
-            _model = CausalLM.FromPretrained(Path.Combine(latest, "model"), device);
-            _tokenizer = TokenizerLoader.Load(Path.Combine(latest, "model"));
+            _model = CausalLM.FromPretrained(Path.Combine(latest, Checkpoints.ModelFolder), device);
+            _tokenizer = TokenizerLoader.Load(Path.Combine(latest, Checkpoints.ModelFolder));
         }
         else if (cfg.Init is not null)
         {
@@ -152,15 +193,37 @@ public sealed class SftTrainer : IDisposable
             };
             _model = CausalLM.Create(mc, cfg.Seed, device);
         }
+        _prompt = new PolicyPrompt(cfg.PromptStyle, _tokenizer);
+        _order = DataOrder.Shuffled(_train.Count, cfg.Seed, 0x5F7);
         _padId = _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
         _optim = optim.AdamW(_model.parameters(), cfg.LearningRate, weight_decay: cfg.WeightDecay);
         _schedule = new LrSchedule(ScheduleKind.WarmupCosine, cfg.LearningRate, cfg.WarmupSteps, cfg.Steps, cfg.MinLrRatio);
         if (latest is not null)
         {
-            _optim.load_state_dict(Path.Combine(latest, "optim.bin"));
-            _step = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(Path.Combine(latest, "state.json"))).GetProperty("step").GetInt32();
+            _optim.load_state_dict(Path.Combine(latest, Checkpoints.OptimizerFile));
+            _step = RunState.LoadStep(latest);
         }
-        run.SaveConfig(cfg);
+        Start = run.Begin(cfg, latest, _step);
+    }
+
+    /// <summary>
+    /// The config's (train, validation) problems: the data files, or the embedded task's splits. With a training
+    /// file and no <see cref="SftConfig.ValData"/>, validation is a slice held out of the training file, said via <paramref name="log"/>.
+    /// </summary>
+    public static (IReadOnlyList<MathProblem> Train, IReadOnlyList<MathProblem> Validation) LoadData(SftConfig cfg, Action<string>? log = null)
+    {
+        if (cfg.Data is null)
+        {
+            var splits = EmbeddedTask.Generate(cfg.DataSeed);
+            return (splits.Train, cfg.ValData is null ? splits.Validation : DatasetReader.Load(cfg.ValData).Problems);
+        }
+        var train = DatasetReader.Load(cfg.Data).Problems;
+        if (cfg.ValData is not null) return (train, DatasetReader.Load(cfg.ValData).Problems);
+        var (kept, held) = HeldOut.Split(train, cfg.ValFraction, cfg.DataSeed);
+        log?.Invoke(held.Count > 0
+            ? $"val_data is not set: validating on {held.Count} problems held out of {cfg.Data} (val_fraction {cfg.ValFraction}); training on the other {kept.Count}"
+            : $"val_data is not set and nothing was held out of {cfg.Data} (val_fraction {cfg.ValFraction}, {kept.Count} problems): validation has no problems; set val_data or val_fraction");
+        return (kept, held);
     }
 
     /// <summary>A character tokenizer over every character of the problems' prompts and solutions.</summary>
@@ -175,13 +238,16 @@ public sealed class SftTrainer : IDisposable
         return CharTokenizer.Create(string.Concat(chars));
     }
 
-    /// <summary>The (prompt, completion + EOS) token ids of a problem's worked solution.</summary>
+    /// <summary>
+    /// The token ids of a problem's worked solution: the prompt (<see cref="PolicyPrompt"/>, the one rollouts and
+    /// evaluation use) and the solution followed by the id that ends a response (EOS, or the chat template's end of turn).
+    /// </summary>
     public SftExample Example(MathProblem p)
     {
-        var prompt = _tokenizer.Encode(ChatPrompt.ForCharModel(p.Question));
+        var prompt = _tokenizer.Encode(_prompt.Text(p));
         var completion = _tokenizer.Encode(p.Solution ?? throw new InvalidDataException($"problem {p.Id} has no worked solution to train on"));
-        var eos = _tokenizer.EosTokenId ?? throw new InvalidOperationException("the tokenizer has no end-of-sequence token");
-        return new SftExample(prompt, [.. completion, eos]);
+        var end = _prompt.ResponseEndId ?? throw new InvalidOperationException("the tokenizer has no end-of-sequence token to end a response with");
+        return new SftExample(prompt, [.. completion, end]);
     }
 
     /// <summary>Trains to <see cref="SftConfig.Steps"/>; returns the final evaluation.</summary>
@@ -237,7 +303,7 @@ public sealed class SftTrainer : IDisposable
     public EvalResult Evaluate(IReadOnlyList<MathProblem> problems, int samples, long seed)
     {
         _model.eval();
-        return PolicyEvaluator.Evaluate(new RolloutEngine(_model, _tokenizer), problems, new PolicyPrompt(PromptStyle.Plain, _tokenizer),
+        return PolicyEvaluator.Evaluate(new RolloutEngine(_model, _tokenizer), problems, _prompt,
             samples, _cfg.EvalTemperature, _cfg.EvalTopP, _cfg.MaxNewTokens, seed);
     }
 
@@ -248,32 +314,15 @@ public sealed class SftTrainer : IDisposable
         _tokenizer.Save(dir);
     }
 
-    private IEnumerable<MathProblem> Batch(long microStep)
-    {
-        for (int j = 0; j < _cfg.BatchSize; j++)
-        {
-            long index = microStep * _cfg.BatchSize + j;
-            long epoch = index / _train.Count;
-            var perm = Permutation(epoch);
-            yield return _train[perm[(int)(index % _train.Count)]];
-        }
-    }
-
-    private long _permEpoch = -1;
-    private int[] _perm = [];
-    private int[] Permutation(long epoch)
-    {
-        if (epoch == _permEpoch) return _perm;
-        var p = SplitMix64.Permutation(_train.Count, SplitMix64.Derive((ulong)_cfg.Seed, 0x5F7, (ulong)epoch));
-        (_permEpoch, _perm) = (epoch, p);
-        return p;
-    }
+    /// <summary>Micro-step k's problems: a fixed shuffle of the training set per epoch, read in order (<see cref="DataOrder"/>).</summary>
+    private IEnumerable<MathProblem> Batch(long microStep) =>
+        _order.Range(microStep * _cfg.BatchSize, _cfg.BatchSize).Select(i => _train[i]);
 
     private void SaveCheckpoint() => Checkpoints.Save(_run.Checkpoints, _step, _cfg.KeepCheckpoints, dir =>
     {
-        Save(Path.Combine(dir, "model"));
-        _optim.save_state_dict(Path.Combine(dir, "optim.bin"));
-        File.WriteAllText(Path.Combine(dir, "state.json"), JsonSerializer.Serialize(new { step = _step }));
+        Save(Path.Combine(dir, Checkpoints.ModelFolder));
+        _optim.save_state_dict(Path.Combine(dir, Checkpoints.OptimizerFile));
+        RunState.Save(dir, _step);
     });
 
     /// <inheritdoc />

@@ -1,14 +1,30 @@
 using System.Globalization;
 
-namespace Cooper.RL;
+namespace Cooper.Runs;
 
 /// <summary>
-/// Checkpoint folders <c>step-000010/</c> under a run's <c>checkpoints/</c>. A checkpoint is written
-/// into <c>step-000010.tmp/</c> and renamed when complete, so a crash never leaves a half checkpoint
-/// that looks whole; only the newest <c>keep</c> are kept.
+/// Checkpoint folders <c>step-000010/</c> under a run's <c>checkpoints/</c>, laid out the same way by
+/// every trainer (<c>cooper train</c>, <c>cooper sft</c>, <c>cooper rm train</c>):
+/// <code>
+/// step-000010/
+///   model/              the trained model (HF folder with its tokenizer)
+///   optimizer.bin       its AdamW state
+///   state.json          the step and the trainer's extra state (<see cref="RunState"/>)
+///   reward_model/       a second trained model, named by its part (Cooper's reward model) …
+///   reward_optimizer.bin  … and its optimizer
+/// </code>
+/// A checkpoint is written into <c>step-000010.tmp/</c> and renamed when complete, so a crash never
+/// leaves a half checkpoint that looks whole; only the newest <c>keep</c> are kept.
 /// </summary>
 public static class Checkpoints
 {
+    /// <summary>The trained model's folder in a checkpoint.</summary>
+    public const string ModelFolder = "model";
+    /// <summary>The trained model's optimizer state in a checkpoint.</summary>
+    public const string OptimizerFile = "optimizer.bin";
+    /// <summary>The run state (<see cref="RunState"/>) in a checkpoint.</summary>
+    public const string StateFile = "state.json";
+
     private const string Prefix = "step-";
 
     /// <summary>The folder name of step <paramref name="step"/>.</summary>
