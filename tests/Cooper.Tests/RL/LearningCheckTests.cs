@@ -13,11 +13,15 @@ namespace Cooper.Tests.RL;
 [Collection("NonParallel")]
 public class LearningCheckTests
 {
-    /// <summary>1 when the completion has at most <paramref name="maxTokens"/> tokens: easy to earn always, earned only sometimes by the start policy.</summary>
-    private sealed class ShortAnswerReward(int maxTokens) : IRewardSource
+    /// <summary>
+    /// 1 when the completion is shorter than the problem's worked solution (which the SFT policy imitates):
+    /// earned only sometimes at the start, and always by a policy that learns to skip a few characters.
+    /// </summary>
+    private sealed class ShorterThanTheSolutionReward : IRewardSource
     {
         public Cooper.Rewards.RewardModel? Model => null;
-        public double[] Score(StepRollouts step) => step.Samples.Select(s => s.TokenIds.Length <= maxTokens ? 1.0 : 0.0).ToArray();
+        public double[] Score(StepRollouts step) => step.Samples.Select(s =>
+            s.Text.Length < step.Problems[s.PromptIndex].Solution!.Length ? 1.0 : 0.0).ToArray();
         public Task<Dictionary<string, double>> UpdateAsync(StepRollouts step, IReadOnlyList<double> rewards, CancellationToken ct = default) => Task.FromResult(new Dictionary<string, double>());
         public void Save(string dir) { }
         public void Dispose() { }
@@ -32,10 +36,10 @@ public class LearningCheckTests
         {
             var cfg = new TrainConfig
             {
-                Policy = ShippedModels.Policy, Reward = RewardMode.Rule, Steps = 16, Seed = 3, ValEvery = 0, CheckpointEvery = 0, Out = dir,
-                Grpo = new GrpoConfig { PromptsPerStep = 8, RolloutsPerPrompt = 8, MaxNewTokens = 200, LearningRate = 2e-4, WarmupSteps = 0, MicroBatchSize = 64 },
+                Policy = ShippedModels.Policy, Reward = RewardMode.Rule, Steps = 20, Seed = 3, ValEvery = 0, CheckpointEvery = 0, Out = dir,
+                Grpo = new GrpoConfig { PromptsPerStep = 8, RolloutsPerPrompt = 8, MaxNewTokens = 200, LearningRate = 5e-4, WarmupSteps = 0, MicroBatchSize = 64 },
             };
-            var inputs = new TrainerInputs { Train = data.Train, Validation = data.Validation, Reward = new ShortAnswerReward(maxTokens: 60) };
+            var inputs = new TrainerInputs { Train = data.Train, Validation = data.Validation, Reward = new ShorterThanTheSolutionReward() };
             var rewards = new List<double>();
             using (var trainer = new GrpoTrainer(cfg, inputs, RunFolder.Open(Path.Combine(dir, "run")), CPU) { ShowProgress = false })
             {

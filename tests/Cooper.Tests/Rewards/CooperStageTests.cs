@@ -1,7 +1,11 @@
 using Cooper.Rewards;
 using Cooper.Rewards.Negatives;
-using Cooper.Tests.RewardModeling;
+using Cooper.Tests.Rewards;
 using static TorchSharp.torch;
+
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
 
 namespace Cooper.Tests.Rewards;
 

@@ -2,6 +2,10 @@ using Cooper.Endpoints;
 using Cooper.Rewards.Negatives;
 using Cooper.Tests.Endpoints;
 
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
 namespace Cooper.Tests.Rewards;
 
 public class NegativeRewritePromptTests

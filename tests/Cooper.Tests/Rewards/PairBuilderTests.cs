@@ -3,6 +3,10 @@ using System.Text.RegularExpressions;
 using Cooper.Rewards;
 using Cooper.Rewards.Negatives;
 
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
 namespace Cooper.Tests.Rewards;
 
 public class PairBuilderTests

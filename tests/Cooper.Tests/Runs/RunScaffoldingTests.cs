@@ -5,7 +5,7 @@ using Cooper.Rewards;
 using Cooper.RL;
 using Cooper.Runs;
 using Cooper.Tests.Modeling;
-using Cooper.Tests.RewardModeling;
+using Cooper.Tests.Rewards;
 using Cooper.Tests.RL;
 using Cooper.Training;
 using static TorchSharp.torch;

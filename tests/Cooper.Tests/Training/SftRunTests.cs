@@ -3,7 +3,11 @@ using Cooper.Runs;
 using Cooper.Training;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.RL;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Training;
 
 [Collection("NonParallel")]
 public class SftRunTests

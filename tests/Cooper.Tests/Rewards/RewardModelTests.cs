@@ -4,7 +4,10 @@ using Cooper.Tests.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 public class RewardModelTests
 {

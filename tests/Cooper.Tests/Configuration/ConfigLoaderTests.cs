@@ -1,6 +1,10 @@
 using Cooper.Configuration;
 
-namespace Cooper.Tests.Foundation;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Configuration;
 
 public enum TestAggregation { TokenMean, SeqMeanTokenMean }
 

@@ -4,7 +4,10 @@ using Cooper.Annotation;
 using Cooper.Rewards;
 using Cooper.Tests.Modeling;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 public class RewardModelEvaluationTests
 {

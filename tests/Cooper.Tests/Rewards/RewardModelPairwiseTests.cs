@@ -2,7 +2,11 @@ using Cooper.Rewards;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 public class RewardModelPairwiseTests
 {

@@ -1,6 +1,10 @@
 using Cooper.Data.Embedded;
 
-namespace Cooper.Tests.RL;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Runs;
 
 public class PermutationTests
 {

@@ -6,7 +6,10 @@ using Cooper.Cli.Commands;
 using Cooper.Modeling;
 using Cooper.Tests.Modeling;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 /// <summary>Smoke runs of <c>cooper annotate</c>, <c>cooper rm train</c> and <c>cooper rm eval</c> with tiny settings.</summary>
 [Collection("NonParallel")]   // swaps Console.Error

@@ -3,7 +3,11 @@ using Cooper.Cli;
 using Cooper.Experiments;
 using Cooper.Runs;
 
-namespace Cooper.Tests.RL;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Experiments;
 
 /// <summary>`cooper experiment --quick` end to end on the shipped models (the CI smoke run of the main job).</summary>
 [Collection("NonParallel")]

@@ -3,7 +3,11 @@ using Cooper.Modeling;
 using Cooper.Rewards;
 using Cooper.Tokenizers;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 /// <summary>A tiny char-level reward model (<see cref="TinyModels.Classifier"/>) for tests that need no downloaded weights.</summary>
 internal static class TinyRewardModel

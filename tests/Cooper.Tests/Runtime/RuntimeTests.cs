@@ -1,7 +1,11 @@
 using Cooper.Runtime;
 using Cooper.Runs;
 
-namespace Cooper.Tests.Foundation;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Runtime;
 
 public class RuntimeTests
 {

@@ -1,6 +1,10 @@
 using TorchSharp;
 
-namespace Cooper.Tests.Foundation;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Runtime;
 
 public class TorchLoadTests
 {

@@ -2,7 +2,11 @@ using Cooper.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.RL;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Training;
 
 public class SftTests
 {

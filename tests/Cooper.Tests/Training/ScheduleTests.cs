@@ -1,6 +1,10 @@
 using Cooper.Training;
 
-namespace Cooper.Tests.RL;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Training;
 
 public class ScheduleTests
 {

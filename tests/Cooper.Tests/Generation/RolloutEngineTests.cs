@@ -4,7 +4,11 @@ using Cooper.Tokenizers;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.Modeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Generation;
 
 public class RolloutEngineTests
 {

@@ -1,6 +1,10 @@
 using Cooper.Tokenizers;
 
-namespace Cooper.Tests.Modeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Tokenizers;
 
 /// <summary>The real Qwen3 tokenizer (HF's Rust tokenizers via Tokenizers.DotNet) and the char tokenizer.</summary>
 public class TokenizerTests

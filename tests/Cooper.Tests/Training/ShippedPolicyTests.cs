@@ -3,7 +3,11 @@ using Cooper.Cli;
 using Cooper.Data;
 using Cooper.Evaluation;
 
-namespace Cooper.Tests.RL;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Training;
 
 [Collection("NonParallel")]
 public class ShippedPolicyTests

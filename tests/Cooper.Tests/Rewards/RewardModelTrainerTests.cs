@@ -6,7 +6,10 @@ using Cooper.Tests.Modeling;
 using Cooper.Training;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 public class RewardModelTrainerTests
 {

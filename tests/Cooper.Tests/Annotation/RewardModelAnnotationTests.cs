@@ -3,7 +3,10 @@ using Cooper.Annotation;
 using Cooper.Annotation.Judges;
 using Cooper.Tests.Modeling;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Annotation;
 
 public class RewardModelAnnotationTests
 {

@@ -6,7 +6,7 @@ using Cooper.Tests.RL;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cooper.Tests.RewardModeling;
+namespace Cooper.Tests.Rewards;
 
 /// <summary>
 /// Scoring a group's common prefix once (KV cache) must give the scores of scoring every input whole.

@@ -3,7 +3,11 @@ using Cooper.Data.Embedded;
 using Cooper.Rewards;
 using Cooper.Verify;
 
-namespace Cooper.Tests.RewardModeling;
+using Cooper.Tests.RL;
+using Cooper.Tests.Modeling;
+using Cooper.Tests.Data;
+
+namespace Cooper.Tests.Rewards;
 
 public class ReferenceSwapTests
 {
