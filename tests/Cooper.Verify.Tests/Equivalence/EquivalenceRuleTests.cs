@@ -27,6 +27,35 @@ public class EquivalenceRuleTests
     [InlineData("$100!$", "$100!$")]
     public void Rationals_compare_exactly(string gold, string pred) => Equal(gold, pred, VerdictRule.ExactRational);
 
+    [Theory]
+    [InlineData("$1000000$", "\\boxed{1,\\!000,\\!000}")]
+    [InlineData("$12500$", "$12{,}500$")]
+    [InlineData("$3000$", "$3\\,000$")]
+    [InlineData("$10080$", "The answer is $10,\\!080$.")]
+    [InlineData("$1000000$", "$1\\;000\\;000$")]
+    [InlineData("$12345$", "$12\\ 345$")]
+    [InlineData("$1000$", "$1,\\! 000$ dollars")]
+    [InlineData("$\\boxed{1,\\!000,\\!000}$", "1000000")]
+    [InlineData("$12{,}500$", "12500")]
+    [InlineData("$10,\\!080$", "$10080$")]
+    public void Thousands_separators_inside_latex_are_read_on_either_side(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.ExactRational);
+
+    [Fact]
+    public void A_thousands_separated_decimal_stays_a_decimal()
+    {
+        Equal("$1,\\!000.5$", "1000.5", VerdictRule.NumericRounded);
+        NotEqual("$1,\\!000.5$", "1000.4");
+    }
+
+    [Theory]
+    [InlineData("$1000$", "$1,\\!001$")]
+    [InlineData("$1,\\!001$", "1000")]
+    [InlineData("$2$", "$2{,}000$")]
+    [InlineData("$12500$", "$12,\\!50$")]
+    [InlineData("$1000$", "$1, 000$")]
+    public void Thousands_separators_never_join_digits_that_are_not_a_group_of_three(string gold, string pred) => NotEqual(gold, pred);
+
     [Fact]
     public void Exact_rationals_never_confuse_close_values()
     {
