@@ -139,6 +139,14 @@ internal static class Tokenizer
 
     public static bool IsFunctionName(string word) => s_functions.Contains(word);
 
+    /// <summary>Whether a word is a unit or function name ("cm", "hours", "sin"): math, not prose.</summary>
+    public static bool IsMathWord(string word) => s_units.Contains(word) || s_functions.Contains(word);
+
+    /// <summary>Whether \<paramref name="name"/> takes a brace argument that is words or a name, not math
+    /// (\text{…}, \mathrm{…}, \begin{…}, \color{…}).</summary>
+    public static bool TakesWordArgument(string name) =>
+        s_textCommands.Contains(name) || s_dropArg.Contains(name) || name is "begin" or "end" or "mathbb" or "textcolor";
+
     public static List<Token> Tokenize(string s, bool plain)
     {
         var t = new List<Token>(s.Length / 2 + 4);
