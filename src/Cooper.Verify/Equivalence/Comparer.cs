@@ -10,13 +10,16 @@ namespace Cooper.Verify.Equivalence;
 /// tried (each documented in docs/VERIFIER.md):
 /// <list type="number">
 /// <item>"x ∈ S" is the set S.</item>
+/// <item>Solution lists: "x=1, y=2; x=3, y=4" matched per solution, against another such list by variable
+/// name or against tuples "(1, 2), (3, 4)" in the order the variables were written.</item>
 /// <item>Relation vs non-relation (asymmetric, as Math-Verify): an assignment "x = v" on either side is
 /// compared through v; a gold relation is read as the set it describes when the prediction is a set;
 /// a predicted relation is read as a set only with <see cref="VerifyOptions.AllowSetRelationComp"/>.</item>
 /// <item>Relations: equations with equal sides (either order) or proportional differences;
 /// inequalities likewise with a positive factor; chains as intervals.</item>
 /// <item>Words and choice letters: normalised text.</item>
-/// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one.</item>
+/// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one; a pair (a, b) equals the set
+/// {a, b} when a &lt; b (Math-Verify's leniency).</item>
 /// <item>Intervals and unions: merged into disjoint intervals, endpoints and closedness compared.</item>
 /// <item>Tuples and matrices: element-wise in order.</item>
 /// <item>Percentages: p% equals p% , p, or p/100.</item>
@@ -79,6 +82,7 @@ internal sealed class Comparer
         _budget.Check();
         if (Membership(g) is { } gSet) g = gSet;
         if (Membership(p) is { } pSet) p = pSet;
+        if ((g is SetNode || p is SetNode) && SolutionsEq(g, p) is { } solutions) return solutions;
 
         var gr = g as RelationNode;
         var pr = p as RelationNode;
@@ -98,6 +102,8 @@ internal sealed class Comparer
 
         if (g is TextNode || p is TextNode) return TextEq(g, p);
 
+        if (g is TupleNode { Items.Length: 2 } gPair && p is SetNode { Items.Length: 2 } pTwo) return PairSetEq(gPair, pTwo, pairIsGold: true);
+        if (p is TupleNode { Items.Length: 2 } pPair && g is SetNode { Items.Length: 2 } gTwo) return PairSetEq(pPair, gTwo, pairIsGold: false);
         if (g is SetNode gs)
         {
             if (p is SetNode ps) return SetEq(gs.Items, ps.Items);
@@ -262,7 +268,133 @@ internal sealed class Comparer
         return null;
     }
 
+    // ---- solution lists ------------------------------------------------------------------------
+
+    /// <summary>One solution of a system: the values of <see cref="Vars"/>, in the order they were first written.</summary>
+    private sealed record Solution(string[] Vars, Node[] Values);
+
+    /// <summary>
+    /// The solutions a list of assignments states: "x=1, y=2; x=3, y=4" is (x, y) ∈ {(1, 2), (3, 4)} — the list is
+    /// cut where a variable repeats and every group must assign the same variables once each — and
+    /// "(x, y) = (1, 2), (3, 4)" likewise. Null unless it names at least two variables.
+    /// </summary>
+    private static List<Solution>? Solutions(Node n)
+    {
+        Node[] items = n switch { SetNode s => s.Items, RelationNode r => [r], _ => [] };
+        if (items.Length == 0 || items.Length > Limits.MaxElements) return null;
+        var result = new List<Solution>();
+        if (items[0] is RelationNode { Lhs: TupleNode })
+        {
+            foreach (var item in items)
+            {
+                if (item is not RelationNode { IsSingle: true } r || !IsEqLike(r.Ops[0]) || r.Lhs is not TupleNode lhs
+                    || r.Rhs is not TupleNode rhs || lhs.Items.Length != rhs.Items.Length || VariableNames(lhs.Items) is not { } vars)
+                    return null;
+                result.Add(new Solution(vars, rhs.Items));
+            }
+            return result[0].Vars.Length >= 2 ? Reordered(result) : null;
+        }
+        var names = new string[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (items[i] is not RelationNode { IsSingle: true } r || !IsEqLike(r.Ops[0]) || r.Lhs is not SymbolNode v) return null;
+            names[i] = v.Name;
+        }
+        int k = 1;
+        while (k < names.Length && Array.IndexOf(names, names[k], 0, k) < 0) k++;
+        if (k < 2 || names.Length % k != 0) return null;
+        for (int start = 0; start < items.Length; start += k)
+        {
+            var group = names[start..(start + k)];
+            if (group.Distinct(StringComparer.Ordinal).Count() != k) return null;
+            result.Add(new Solution(group, [.. items[start..(start + k)].Select(x => ((RelationNode)x).Rhs)]));
+        }
+        return Reordered(result);
+    }
+
+    /// <summary>Distinct variable names, or null when an item is not a plain variable or a name repeats.</summary>
+    private static string[]? VariableNames(Node[] items)
+    {
+        var names = new string[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (items[i] is not SymbolNode v || Array.IndexOf(names, v.Name, 0, i) >= 0) return null;
+            names[i] = v.Name;
+        }
+        return names;
+    }
+
+    /// <summary>Every solution's values in the first solution's variable order; null when the variables differ.</summary>
+    private static List<Solution>? Reordered(List<Solution> solutions)
+    {
+        var order = solutions[0].Vars;
+        var result = new List<Solution>(solutions.Count);
+        foreach (var s in solutions)
+        {
+            if (s.Vars.Length != order.Length) return null;
+            var values = new Node[order.Length];
+            for (int i = 0; i < order.Length; i++)
+            {
+                int j = Array.IndexOf(s.Vars, order[i]);
+                if (j < 0) return null;
+                values[i] = s.Values[j];
+            }
+            result.Add(new Solution(order, values));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Solution lists (rule 2, before relations and sets): against another solution list, matched one to one by
+    /// variable name; against a tuple or a list of tuples, each solution read as the tuple of its values in the order
+    /// the variables were written ("x=1, y=2; x=3, y=4" ≡ "(1, 2), (3, 4)"). Null when neither side is a solution
+    /// list or the other side is neither kind, so the other rules decide.
+    /// </summary>
+    private bool? SolutionsEq(Node g, Node p)
+    {
+        var gs = Solutions(g);
+        var ps = Solutions(p);
+        if (gs is null && ps is null) return null;
+        if (gs is not null && ps is not null)
+        {
+            var gv = gs[0].Vars.Order(StringComparer.Ordinal);
+            if (!gv.SequenceEqual(ps[0].Vars.Order(StringComparer.Ordinal))) return false;
+            var aligned = Reordered([gs[0], .. ps])![1..];
+            return gs.Count == aligned.Count && Match(gs, aligned, (a, b) => AllEq(a.Values, b.Values)) && Ok(VerdictRule.SolutionMatch);
+        }
+        var (solutions, other) = gs is not null ? (gs, p) : (ps!, g);
+        int arity = solutions[0].Vars.Length;
+        List<Node[]>? tuples = other switch
+        {
+            TupleNode t when t.Items.Length == arity => [t.Items],
+            SetNode set when set.Items.All(i => i is TupleNode t && t.Items.Length == arity) => [.. set.Items.Select(i => ((TupleNode)i).Items)],
+            _ => null,
+        };
+        if (tuples is null) return null;
+        var values = solutions.Select(s => s.Values).ToList();
+        return values.Count == tuples.Count
+               && (gs is not null ? Match(values, tuples, AllEq) : Match(tuples, values, AllEq)) && Ok(VerdictRule.SolutionMatch);
+    }
+
     // ---- sets and intervals --------------------------------------------------------------------
+
+    /// <summary>
+    /// A pair against a set of two (Math-Verify's leniency: it reads (a, b) as an open interval and compares it
+    /// with a two-element set in the set's sorted order). With real values the pair must be increasing and equal
+    /// the sorted set: {2, 5} ≡ (2, 5) ≡ {5, 2}, but (5, 2) ≢ {2, 5}; otherwise the elements match in either order.
+    /// </summary>
+    private bool PairSetEq(TupleNode pair, SetNode two, bool pairIsGold)
+    {
+        Node a = pair.Items[0], b = pair.Items[1], s0 = two.Items[0], s1 = two.Items[1];
+        bool Same(Node x, Node y) => pairIsGold ? Eq(x, y) : Eq(y, x);
+        if (RealValue(a) is { } va && RealValue(b) is { } vb && RealValue(s0) is { } v0 && RealValue(s1) is { } v1)
+        {
+            if (!(va < vb)) return false;
+            var (lo, hi) = v0 <= v1 ? (s0, s1) : (s1, s0);
+            return Same(a, lo) && Same(b, hi) && Ok(VerdictRule.SetMatch);
+        }
+        return (Same(a, s0) && Same(b, s1) || Same(a, s1) && Same(b, s0)) && Ok(VerdictRule.SetMatch);
+    }
 
     private static bool IsIntervalLike(Node n) => n is IntervalNode or SetOpNode || n is TupleNode { Items.Length: 2 };
 

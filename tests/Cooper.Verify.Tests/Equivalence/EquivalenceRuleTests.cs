@@ -128,6 +128,48 @@ public class EquivalenceRuleTests
         NotEqual("$(3,1)$", "$\\{1,3\\}$");
     }
 
+    [Theory]
+    [InlineData("$(2,5)$", "$\\{2,5\\}$")]
+    [InlineData("$\\{2,5\\}$", "$(2,5)$")]
+    [InlineData("$(2,5)$", "$\\{5,2\\}$")]
+    [InlineData("$(2,5)$", "$2, 5$")]
+    [InlineData("$2, 5$", "$(2,5)$")]
+    [InlineData("$(a,b)$", "$\\{b,a\\}$")]
+    public void A_pair_equals_the_set_of_its_two_elements_as_in_math_verify(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.SetMatch);
+
+    [Theory]
+    [InlineData("$(2,5)$", "$\\{2,6\\}$")]
+    [InlineData("$\\{2,6\\}$", "$(2,5)$")]
+    [InlineData("$(5,2)$", "$\\{2,5\\}$")]
+    [InlineData("$\\{2,5\\}$", "$[2,5]$")]
+    [InlineData("$(1,2,3)$", "$\\{1,2,3\\}$")]
+    public void A_pair_never_equals_other_elements_nor_does_a_decreasing_pair_a_closed_interval_or_a_triple(string gold, string pred) =>
+        NotEqual(gold, pred);
+
+    [Theory]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=2;x=3,y=4$")]
+    [InlineData("$x=1,y=2;x=3,y=4$", "$(1,2),(3,4)$")]
+    [InlineData("$(1,2),(3,4)$", "$x=3,y=4 \\text{ or } x=1,y=2$")]
+    [InlineData("$\\{(1,2),(3,4)\\}$", "$x=1,y=2;x=3,y=4$")]
+    [InlineData("$(1,2)$", "$x=1,y=2$")]
+    [InlineData("$x=1,y=2;x=3,y=4$", "$y=4,x=3;y=2,x=1$")]
+    [InlineData("$(x,y)=(1,2)$", "$y=2,x=1$")]
+    [InlineData("$(x,y)=(1,2),(3,4)$", "$x=1,y=2;x=3,y=4$")]
+    public void Solutions_written_as_assignments_match_tuples_and_each_other(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.SolutionMatch);
+
+    [Theory]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=2;x=3,y=5$")]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=4;x=3,y=2$")]
+    [InlineData("$x=1,y=2;x=3,y=4$", "$x=1,y=4;x=3,y=2$")]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=2$")]
+    [InlineData("$(1,2)$", "$x=2,y=1$")]
+    [InlineData("$(x,y)=(1,2)$", "$x=2,y=1$")]
+    [InlineData("$x=1,y=2$", "$a=1,b=2$")]
+    public void Solution_lists_with_a_wrong_missing_or_mispaired_solution_are_not_equivalent(string gold, string pred) =>
+        NotEqual(gold, pred);
+
     [Fact]
     public void Intervals_compare_endpoints_and_closedness_after_merging()
     {
