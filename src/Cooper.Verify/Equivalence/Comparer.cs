@@ -473,8 +473,9 @@ internal sealed class Comparer
         return result;
     }
 
+    /// <summary>Equal up to rounding; an infinite endpoint is near only itself (the relative bound would be ∞ ≤ ∞).</summary>
     private static bool Near(double a, double b) =>
-        a == b || Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+        a == b || double.IsFinite(a) && double.IsFinite(b) && Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
 
     private double? RealValue(Node n)
     {

@@ -175,6 +175,8 @@ public class EquivalenceRuleTests
     {
         Equal("$[0,1) \\cup [1,2]$", "$[0,2]$", VerdictRule.IntervalMatch);
         Equal("$\\{-1\\} \\cup [0,7)$", "$[0,7) \\cup \\{-1\\}$", VerdictRule.IntervalMatch);
+        Equal("$(-\\infty,0] \\cup [0,\\infty)$", "$\\mathbb{R}$", VerdictRule.IntervalMatch);
+        NotEqual("$(-\\infty,0) \\cup (0,\\infty)$", "$\\mathbb{R}$");
         Equal("$(\\frac{3}{5},\\frac{8}{3}]$", "$(0.6,2.6667]$", VerdictRule.IntervalMatch, new VerifyOptions { FloatRounding = 2 });
         NotEqual("$(0,9)$", "$[0,9)$");
         NotEqual("$(-\\infty, 1)$", "$(-\\infty, 1]$");
