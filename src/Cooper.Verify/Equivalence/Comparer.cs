@@ -16,7 +16,8 @@ namespace Cooper.Verify.Equivalence;
 /// compared through v; a gold relation is read as the set it describes when the prediction is a set;
 /// a predicted relation is read as a set only with <see cref="VerifyOptions.AllowSetRelationComp"/>.</item>
 /// <item>Relations: equations with equal sides (either order) or proportional differences;
-/// inequalities likewise with a positive factor; chains as intervals.</item>
+/// inequalities likewise with a positive factor; chains as intervals; a relation on |x + c| as the set of x
+/// ("2 ≤ |w| ≤ 5" is [−5, −2] ∪ [2, 5]).</item>
 /// <item>Words and choice letters: normalised text.</item>
 /// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one; a pair (a, b) equals the set
 /// {a, b} when a &lt; b (Math-Verify's leniency).</item>
@@ -88,13 +89,13 @@ internal sealed class Comparer
         var pr = p as RelationNode;
         if (gr is not null && pr is null)
         {
-            if (IsAssignment(gr)) return Eq(gr.Rhs, p) && Ok(VerdictRule.AssignmentValue);
-            if (IsSetLike(p) && RelationToSet(gr) is { } rs) return SetLikeEq(rs.Set, p) && Ok(VerdictRule.IntervalMatch);
+            if (IsAssignment(gr) && Eq(gr.Rhs, p)) return Ok(VerdictRule.AssignmentValue);
+            if (IsSetLike(p) && RelationToSet(gr) is { } rs) return SetLikeEq(rs.Set, p) && Ok(VerdictRule.IntervalMatch);   // |x| = 3 vs {−3, 3}
             return false;
         }
         if (pr is not null && gr is null)
         {
-            if (IsAssignment(pr)) return Eq(g, pr.Rhs) && Ok(VerdictRule.AssignmentValue);
+            if (IsAssignment(pr) && Eq(g, pr.Rhs)) return Ok(VerdictRule.AssignmentValue);
             if (_o.AllowSetRelationComp && IsSetLike(g) && RelationToSet(pr) is { } rs) return SetLikeEq(g, rs.Set) && Ok(VerdictRule.IntervalMatch);
             return false;
         }
@@ -253,19 +254,51 @@ internal sealed class Comparer
                 RelOp.Ge => new IntervalNode(c, inf, true, false),
                 _ => null,
             };
-            return set is null ? null : (set, v);
+            return set is null ? null : AbsPreimage(set, v) ?? (set, v);
         }
         if (r.Ops.Length == 2)
         {
             Node a = r.Operands[0], v = r.Operands[1], b = r.Operands[2];
             RelOp o1 = r.Ops[0], o2 = r.Ops[1];
             if (!HasFree(v) || HasFree(a) || HasFree(b)) return null;
-            if (o1 is RelOp.Lt or RelOp.Le && o2 is RelOp.Lt or RelOp.Le)
-                return (new IntervalNode(a, b, o1 == RelOp.Le, o2 == RelOp.Le), v);
-            if (o1 is RelOp.Gt or RelOp.Ge && o2 is RelOp.Gt or RelOp.Ge)
-                return (new IntervalNode(b, a, o2 == RelOp.Ge, o1 == RelOp.Ge), v);
+            Node? set = null;
+            if (o1 is RelOp.Lt or RelOp.Le && o2 is RelOp.Lt or RelOp.Le) set = new IntervalNode(a, b, o1 == RelOp.Le, o2 == RelOp.Le);
+            if (o1 is RelOp.Gt or RelOp.Ge && o2 is RelOp.Gt or RelOp.Ge) set = new IntervalNode(b, a, o2 == RelOp.Ge, o1 == RelOp.Ge);
+            return set is null ? null : AbsPreimage(set, v) ?? (set, v);
         }
         return null;
+    }
+
+    /// <summary>
+    /// A condition on |x + c| as a set of x: each interval [lo, hi] of S (clipped at 0) gives [lo, hi] and its mirror
+    /// [−hi, −lo], shifted by −c. "2 ≤ |w| ≤ 5" → [−5, −2] ∪ [2, 5]; "|x − 1| &lt; 2" → (−1, 3); "|x| = 3" → {−3, 3}.
+    /// Null unless the variable is such an absolute value and S has numeric endpoints.
+    /// </summary>
+    private (Node Set, Node Var)? AbsPreimage(Node set, Node var)
+    {
+        if (var is not FuncNode { Func: Func.Abs } abs) return null;
+        Node inner = abs.Args[0];
+        Node? x = null, c = null;
+        if (inner is SymbolNode) x = inner;
+        else if (inner is AddNode { Terms.Length: 2 } sum)
+        {
+            int k = sum.Terms[0] is SymbolNode ? 0 : sum.Terms[1] is SymbolNode ? 1 : -1;
+            if (k < 0 || HasFree(sum.Terms[1 - k]) || RealValue(sum.Terms[1 - k]) is null) return null;
+            (x, c) = (sum.Terms[k], sum.Terms[1 - k]);
+        }
+        if (x is null || Components(set) is not { } components) return null;
+        Node Shift(Node e) => c is null || InfinitySign(e) is not null ? e : new AddNode([e, new NegNode(c)]);
+        var parts = new List<Node>();
+        foreach (var comp in components)
+        {
+            if (RealValue(comp.Lo) is not { } lo || RealValue(comp.Hi) is not { } hi) return null;
+            if (hi < 0 || hi == 0 && !comp.HiClosed) continue;                    // |x + c| is never negative
+            var (low, lowClosed) = lo < 0 ? (NumberNode.Of(0), true) : (comp.Lo, comp.LoClosed);
+            parts.Add(new IntervalNode(Shift(new NegNode(comp.Hi)), Shift(new NegNode(low)), comp.HiClosed, lowClosed));
+            parts.Add(new IntervalNode(Shift(low), Shift(comp.Hi), lowClosed, comp.HiClosed));
+        }
+        if (parts.Count == 0) return (new SetNode([], braced: true), x);
+        return (parts.Skip(1).Aggregate(parts[0], (u, part) => new SetOpNode(SetOp.Union, u, part)), x);
     }
 
     // ---- solution lists ------------------------------------------------------------------------

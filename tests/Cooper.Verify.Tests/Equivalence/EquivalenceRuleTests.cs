@@ -237,6 +237,35 @@ public class EquivalenceRuleTests
         NotEqual("$(0,\\infty)$", "$x > 0$");
     }
 
+    [Theory]
+    [InlineData("$2\\le|w|\\le 5$", "$w \\in [-5,-2]\\cup[2,5]$")]
+    [InlineData("$2\\le|w|\\le 5$", "$[2,5]\\cup[-5,-2]$")]
+    [InlineData("$|x| < 3$", "$(-3,3)$")]
+    [InlineData("$|x| < 3$", "$-3 < x < 3$")]
+    [InlineData("$|x| > 2$", "$(-\\infty,-2)\\cup(2,\\infty)$")]
+    [InlineData("$|x-1| \\le 2$", "$[-1,3]$")]
+    [InlineData("$|x| = 3$", "$\\{-3, 3\\}$")]
+    [InlineData("$|x| \\ge 0$", "$\\mathbb{R}$")]
+    public void A_relation_on_an_absolute_value_is_the_set_of_both_signs(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.IntervalMatch);
+
+    [Theory]
+    [InlineData("$1\\le|w|\\le 5$", "$w \\in [-5,-2]\\cup[2,5]$")]
+    [InlineData("$2<|w|\\le 5$", "$w \\in [-5,-2]\\cup[2,5]$")]
+    [InlineData("$2\\le|w|\\le 5$", "$w \\in [2,5]$")]
+    [InlineData("$2\\le|w|\\le 5$", "$w \\in [-5,5]$")]
+    [InlineData("$|x-1| \\le 2$", "$[-3,1]$")]
+    [InlineData("$|x| = 3$", "$\\{-3, 2\\}$")]
+    public void An_absolute_value_relation_never_matches_a_set_with_other_bounds_or_one_sign_only(string gold, string pred) =>
+        NotEqual(gold, pred);
+
+    [Fact]
+    public void A_gold_union_matches_a_predicted_absolute_value_relation_only_with_allow_set_relation_comp()
+    {
+        NotEqual("$w \\in [-5,-2]\\cup[2,5]$", "$2\\le|w|\\le 5$");
+        Equal("$w \\in [-5,-2]\\cup[2,5]$", "$2\\le|w|\\le 5$", VerdictRule.IntervalMatch, new VerifyOptions { AllowSetRelationComp = true });
+    }
+
     [Fact]
     public void Allow_set_relation_comp_lets_a_predicted_relation_match_a_gold_set()
     {
