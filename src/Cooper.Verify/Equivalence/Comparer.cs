@@ -314,7 +314,7 @@ internal sealed class Comparer
     private static List<Solution>? Solutions(Node n)
     {
         Node[] items = n switch { SetNode s => s.Items, RelationNode r => [r], _ => [] };
-        if (items.Length == 0 || items.Length > Limits.MaxElements) return null;
+        if (items.Length == 0 || items.Length > Limits.MaxElements || items[0] is not RelationNode) return null;
         var result = new List<Solution>();
         if (items[0] is RelationNode { Lhs: TupleNode })
         {

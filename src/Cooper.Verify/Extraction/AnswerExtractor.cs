@@ -95,8 +95,8 @@ internal static class AnswerExtractor
             else if (s[p] == '\\' && TextScan.BoxAt(s, p, Limits.MaxCandidateChars) is { } box)
                 list.Add(new Candidate(sortPos, p, order, box.Content(s), Kind.Latex, source));
             else if (TextScan.SentenceEnd(s, p, 150) is var sentenceEnd && sentenceEnd > p
-                     && s[p..sentenceEnd].Trim() is var formula && BareLatexFilter(formula, requireMath: false))
-                list.Add(new Candidate(sortPos, p, order + 1, formula, Kind.BareLatex, source));    // "The answer is \frac{7}{3}."
+                     && s.AsSpan(p, sentenceEnd - p).Trim() is var formula && BareLatexFilter(formula, requireMath: false))
+                list.Add(new Candidate(sortPos, p, order + 1, formula.ToString(), Kind.BareLatex, source));    // "The answer is \frac{7}{3}."
         }
         if (t.Expr)
         {
@@ -456,18 +456,19 @@ internal static class AnswerExtractor
         while (end > start && (char.IsWhiteSpace(s[end - 1]) || s[end - 1] is '.' or ',' or ';' && !(end - 2 >= start && s[end - 2] is '.' or '\\')))
             end--;                                                        // a full stop, not "..." or "\,"
         if (end == start) yield break;
-        if (end - start <= MaxBareLatexChars && BareLatexFilter(s[start..end], requireMath: false))
+        if (end - start <= MaxBareLatexChars && BareLatexFilter(s.AsSpan(start, end - start), requireMath: false))
             yield return new Candidate(end, start, 4, s[start..end], Kind.BareLatex, AnswerSource.BareLatex);
         else
         {
             int lineStart = s.LastIndexOf('\n', end - 1) + 1, from = Math.Max(lineStart, end - MaxBareTailChars);
-            if (s.AsSpan(from, end - from).Contains('\\'))
+            from = Math.Max(from, s.AsSpan(from, end - from).LastIndexOfAny(s_neverInFormula) + from + 1);   // "… $x$ so" → after the '$'
+            if (from < end && s.AsSpan(from, end - from).Contains('\\'))
             {
                 // The leftmost word from which the rest of the line reads as a formula.
                 for (int k = from; k < end; k++)
                 {
                     if (char.IsWhiteSpace(s[k]) || k > lineStart && !char.IsWhiteSpace(s[k - 1])) continue;
-                    if (!BareLatexFilter(s[k..end], requireMath: true)) continue;
+                    if (!BareLatexFilter(s.AsSpan(k, end - k), requireMath: true)) continue;
                     yield return new Candidate(end, k, 4, s[k..end], Kind.BareLatex, AnswerSource.BareLatex);
                     break;
                 }
@@ -509,7 +510,7 @@ internal static class AnswerExtractor
     /// ("so", "Thus") makes it prose. With <paramref name="requireMath"/> it must also hold a digit, a letter
     /// or a math command, not only \text{…}.
     /// </summary>
-    internal static bool BareLatexFilter(string s, bool requireMath)
+    internal static bool BareLatexFilter(ReadOnlySpan<char> s, bool requireMath)
     {
         if (s.Length == 0 || s.Length > MaxBareLatexChars) return false;
         bool latex = false, math = false;
@@ -525,7 +526,7 @@ internal static class AnswerExtractor
                 if (!char.IsAsciiLetter(n)) { i++; continue; }
                 int j = i + 1;
                 while (j < s.Length && char.IsAsciiLetter(s[j])) j++;
-                if (Tokenizer.TakesWordArgument(s[(i + 1)..j]))
+                if (Tokenizer.TakesWordArgument(s[(i + 1)..j].ToString()))
                 {
                     if (SkipBraceGroup(s, j) is not int after) return false;
                     i = after - 1;
@@ -537,7 +538,7 @@ internal static class AnswerExtractor
                 }
                 continue;
             }
-            if (c is '$' or '?' or '"' or '#' or '@') return false;
+            if (s_neverInFormula.Contains(c)) return false;
             if (c == '{') latex = true;
             else if (char.IsAsciiDigit(c) || c == 'π') math = true;
             else if (char.IsLetter(c))
@@ -545,7 +546,7 @@ internal static class AnswerExtractor
                 if (!char.IsAscii(c)) return false;
                 int j = i;
                 while (j < s.Length && char.IsAsciiLetter(s[j])) j++;
-                if (j - i > 1 && !IsMathWord(s[i..j]) && !GluedToMath(s, i, j)) return false;
+                if (j - i > 1 && !GluedToMath(s, i, j) && !IsMathWord(s[i..j].ToString())) return false;
                 math = true;
                 i = j - 1;
             }
@@ -553,13 +554,16 @@ internal static class AnswerExtractor
         return latex && (math || !requireMath);
     }
 
+    /// <summary>Characters no bare formula holds (a '$' opens an environment, the rest are prose).</summary>
+    private static readonly System.Buffers.SearchValues<char> s_neverInFormula = System.Buffers.SearchValues.Create("$?\"#@");
+
     private static bool IsMathWord(string w) => s_plainWords.Contains(w) || Tokenizer.IsMathWord(w);
 
     private static bool IsMathNeighbour(char c) => char.IsAsciiDigit(c) || c is '{' or '}' or '(' or ')' or '[' or ']' or '^' or '_' or '|' or '/';
 
     /// <summary>Whether the letters s[i..j) touch math: a digit, bracket, ^, _ or / next to them, or a relation
     /// sign across spaces ("AB = 5").</summary>
-    private static bool GluedToMath(string s, int i, int j)
+    private static bool GluedToMath(ReadOnlySpan<char> s, int i, int j)
     {
         if (i > 0 && IsMathNeighbour(s[i - 1]) || j < s.Length && (IsMathNeighbour(s[j]) || s[j] is '\'' or '!')) return true;
         int a = i - 1, b = j;
@@ -569,7 +573,7 @@ internal static class AnswerExtractor
     }
 
     /// <summary>The index after a balanced {…} at i (after spaces), i itself when none opens there, null when unbalanced.</summary>
-    private static int? SkipBraceGroup(string s, int i)
+    private static int? SkipBraceGroup(ReadOnlySpan<char> s, int i)
     {
         int k = i;
         while (k < s.Length && s[k] == ' ') k++;
