@@ -19,8 +19,8 @@ namespace Cooper.Verify.Equivalence;
 /// inequalities likewise with a positive factor; chains as intervals; a relation on |x + c| as the set of x
 /// ("2 ≤ |w| ≤ 5" is [−5, −2] ∪ [2, 5]).</item>
 /// <item>Words and choice letters: normalised text.</item>
-/// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one; a pair (a, b) equals the set
-/// {a, b} when a &lt; b (Math-Verify's leniency).</item>
+/// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one; a tuple equals a set of as many
+/// elements when it is the set in increasing order (Math-Verify's leniency: (2, 5) ≡ {5, 2}).</item>
 /// <item>Intervals and unions: merged into disjoint intervals, endpoints and closedness compared.</item>
 /// <item>Tuples and matrices: element-wise in order.</item>
 /// <item>Percentages: p% equals p% , p, or p/100.</item>
@@ -103,8 +103,8 @@ internal sealed class Comparer
 
         if (g is TextNode || p is TextNode) return TextEq(g, p);
 
-        if (g is TupleNode { Items.Length: 2 } gPair && p is SetNode { Items.Length: 2 } pTwo) return PairSetEq(gPair, pTwo, pairIsGold: true);
-        if (p is TupleNode { Items.Length: 2 } pPair && g is SetNode { Items.Length: 2 } gTwo) return PairSetEq(pPair, gTwo, pairIsGold: false);
+        if (g is TupleNode gt0 && p is SetNode ps0 && gt0.Items.Length == ps0.Items.Length) return TupleSetEq(gt0, ps0, tupleIsGold: true);
+        if (p is TupleNode pt0 && g is SetNode gs0 && pt0.Items.Length == gs0.Items.Length) return TupleSetEq(pt0, gs0, tupleIsGold: false);
         if (g is SetNode gs)
         {
             if (p is SetNode ps) return SetEq(gs.Items, ps.Items);
@@ -412,21 +412,32 @@ internal sealed class Comparer
     // ---- sets and intervals --------------------------------------------------------------------
 
     /// <summary>
-    /// A pair against a set of two (Math-Verify's leniency: it reads (a, b) as an open interval and compares it
-    /// with a two-element set in the set's sorted order). With real values the pair must be increasing and equal
-    /// the sorted set: {2, 5} ≡ (2, 5) ≡ {5, 2}, but (5, 2) ≢ {2, 5}; otherwise the elements match in either order.
+    /// A tuple against a set of as many elements, as Math-Verify compares them (it sorts the set and compares it
+    /// with the tuple in order; a pair is also its open interval, compared with a two-element set the same way).
+    /// With real values the tuple must be the set in increasing order: {2, 5} ≡ (2, 5) ≡ {5, 2} and
+    /// (1, 2, 3) ≡ {3, 1, 2}, but (5, 2) ≢ {2, 5}; with symbols the elements match one to one in any order.
     /// </summary>
-    private bool PairSetEq(TupleNode pair, SetNode two, bool pairIsGold)
+    private bool TupleSetEq(TupleNode tuple, SetNode set, bool tupleIsGold)
     {
-        Node a = pair.Items[0], b = pair.Items[1], s0 = two.Items[0], s1 = two.Items[1];
-        bool Same(Node x, Node y) => pairIsGold ? Eq(x, y) : Eq(y, x);
-        if (RealValue(a) is { } va && RealValue(b) is { } vb && RealValue(s0) is { } v0 && RealValue(s1) is { } v1)
+        var items = tuple.Items;
+        if (items.Length > Limits.MaxElements) return false;
+        var sorted = new (double Value, Node Node)[set.Items.Length];
+        bool real = true;
+        for (int i = 0; i < sorted.Length; i++)
         {
-            if (!(va < vb)) return false;
-            var (lo, hi) = v0 <= v1 ? (s0, s1) : (s1, s0);
-            return Same(a, lo) && Same(b, hi) && Ok(VerdictRule.SetMatch);
+            if (RealValue(set.Items[i]) is not { } v || RealValue(items[i]) is null) { real = false; break; }
+            sorted[i] = (v, set.Items[i]);
         }
-        return (Same(a, s0) && Same(b, s1) || Same(a, s1) && Same(b, s0)) && Ok(VerdictRule.SetMatch);
+        if (!real)
+        {
+            var t = items.ToList();
+            var e = set.Items.ToList();
+            return (tupleIsGold ? Match(t, e, Eq) : Match(e, t, Eq)) && Ok(VerdictRule.SetMatch);
+        }
+        Array.Sort(sorted, static (a, b) => a.Value.CompareTo(b.Value));
+        for (int i = 0; i < items.Length; i++)
+            if (!(tupleIsGold ? Eq(items[i], sorted[i].Node) : Eq(sorted[i].Node, items[i]))) return false;
+        return Ok(VerdictRule.SetMatch);
     }
 
     private static bool IsIntervalLike(Node n) => n is IntervalNode or SetOpNode || n is TupleNode { Items.Length: 2 };

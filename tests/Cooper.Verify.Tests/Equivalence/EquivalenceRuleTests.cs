@@ -135,7 +135,9 @@ public class EquivalenceRuleTests
     [InlineData("$(2,5)$", "$2, 5$")]
     [InlineData("$2, 5$", "$(2,5)$")]
     [InlineData("$(a,b)$", "$\\{b,a\\}$")]
-    public void A_pair_equals_the_set_of_its_two_elements_as_in_math_verify(string gold, string pred) =>
+    [InlineData("$(1,2,3)$", "$\\{3,1,2\\}$")]
+    [InlineData("$\\{3,1,2\\}$", "$(1,2,3)$")]
+    public void A_tuple_equals_the_set_of_its_elements_in_increasing_order_as_in_math_verify(string gold, string pred) =>
         Equal(gold, pred, VerdictRule.SetMatch);
 
     [Theory]
@@ -143,8 +145,10 @@ public class EquivalenceRuleTests
     [InlineData("$\\{2,6\\}$", "$(2,5)$")]
     [InlineData("$(5,2)$", "$\\{2,5\\}$")]
     [InlineData("$\\{2,5\\}$", "$[2,5]$")]
-    [InlineData("$(1,2,3)$", "$\\{1,2,3\\}$")]
-    public void A_pair_never_equals_other_elements_nor_does_a_decreasing_pair_a_closed_interval_or_a_triple(string gold, string pred) =>
+    [InlineData("$(3,2,1)$", "$\\{1,2,3\\}$")]
+    [InlineData("$(1,2,3)$", "$\\{1,2,4\\}$")]
+    [InlineData("$(1,2,3)$", "$\\{1,2\\}$")]
+    public void A_tuple_never_equals_other_elements_nor_does_a_decreasing_tuple_or_a_closed_interval(string gold, string pred) =>
         NotEqual(gold, pred);
 
     [Theory]
