@@ -11,7 +11,8 @@ namespace Cooper.Verify.Extraction;
 /// <item>2 — \boxed{X} (configurable: <see cref="ExtractionTargets.BoxedPriority"/>);</item>
 /// <item>3 — "answer: X" and "A: X" at the start of a line;</item>
 /// <item>4 — "the answer is X";</item>
-/// <item>5 — any LaTeX environment, plain number or expression.</item>
+/// <item>5 — any LaTeX environment; LaTeX without delimiters (the whole text, the formula ending the last line);
+/// a plain number or expression.</item>
 /// </list>
 /// Within a priority the rightmost match is tried first; the first candidate that parses wins.
 /// When none parses, the first candidate's text (or the whole text) is kept as a string fallback.
