@@ -136,6 +136,7 @@ public static class MathVerifier
         VerdictRule.IntervalMatch => "equal sets of reals",
         VerdictRule.RelationMatch => "equivalent relations",
         VerdictRule.AssignmentValue => "the assigned value",
+        VerdictRule.SolutionMatch => "matching solutions",
         VerdictRule.Percent => "percentage",
         _ => rule.ToString(),
     };

@@ -19,6 +19,9 @@ public enum AnswerSource
     AnswerIs,
     /// <summary>The rightmost $…$, $$…$$, \(…\) or \[…\].</summary>
     LatexEnvironment,
+    /// <summary>LaTeX without delimiters: the whole text, the formula ending its last line, or a
+    /// \frac{a}{b} of plain numbers (Math-Verify's bare-fraction rule).</summary>
+    BareLatex,
     /// <summary>The rightmost plain number or expression.</summary>
     Expression,
     /// <summary>A multiple-choice letter or listed string.</summary>

@@ -27,6 +27,9 @@ public enum VerdictRule
     RelationMatch,
     /// <summary>An assignment "x = v" compared through its value v.</summary>
     AssignmentValue,
+    /// <summary>Lists of solutions written as assignments ("x=1, y=2; x=3, y=4") matched per solution, against
+    /// each other by variable name or against tuples ("(1, 2), (3, 4)") in the order the variables were written.</summary>
+    SolutionMatch,
     /// <summary>p% matched against p or p/100.</summary>
     Percent,
     /// <summary>No rule applies: not equivalent.</summary>

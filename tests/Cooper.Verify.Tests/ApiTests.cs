@@ -82,6 +82,26 @@ public class ScoreReferenceTests
         => Assert.Equal(expected, Cooper.Verify.MathVerifier.Score(completion, reference));
 
     [Theory]
+    [InlineData("7/3", "\\frac{7}{3}", true)]
+    [InlineData("\\frac{7}{3}", "7/3", true)]
+    [InlineData("7/3", "\\frac{7}{4}", false)]
+    [InlineData("\\frac{3}{4}", "so \\boxed{0.75}", true)]            // the README's `cooper verify` example
+    [InlineData("\\frac{3}{4}", "so \\boxed{0.7}", false)]
+    [InlineData("\\sqrt{2}", "$\\sqrt{2}$", true)]
+    [InlineData("\\sqrt{2}", "$2$", false)]
+    [InlineData("$\\frac{7}{3}$", "Thus x = \\frac{7}{3}", true)]
+    [InlineData("$\\frac{7}{3}$", "Thus x = \\frac{7}{4}", false)]
+    [InlineData("\\text{Monday}", "$\\text{Monday}$", true)]
+    [InlineData("1,\\!000,\\!000", "1000000", true)]
+    [InlineData("1,\\!001", "1000", false)]
+    public void Verify_reads_bare_latex_on_either_side_as_Score_does(string reference, string prediction, bool expected)
+    {
+        var v = MathVerifier.Verify(reference, prediction);
+        Assert.True(expected == v.IsEquivalent, v.Reason);
+        Assert.Equal(expected, MathVerifier.Score(prediction, reference));
+    }
+
+    [Theory]
     [InlineData("\\frac{3}{4}", "$\\frac{3}{4}$")]
     [InlineData("$x$", "$x$")]
     [InlineData("\\boxed{2}", "\\boxed{2}")]

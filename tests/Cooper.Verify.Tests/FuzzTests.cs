@@ -81,6 +81,8 @@ public class FuzzTests
         yield return [string.Concat(Enumerable.Repeat("\\left(", 30_000))];
         yield return ["$" + string.Concat(Enumerable.Repeat("|x", 40_000)) + "$"];
         yield return ["\\text{" + new string('a', 1_000_000) + "}"];
+        yield return [string.Concat(Enumerable.Repeat("so \\frac{1}{2} x ", 100_000))];
+        yield return ["x = " + string.Concat(Enumerable.Repeat("\\sqrt{", 600)) + "2" + new string('}', 600)];
         yield return ["$\\sin^{\\sin^{\\sin^{2}x}x}x$ " + string.Concat(Enumerable.Repeat("x+", 100_000)) + "1"];
     }
 

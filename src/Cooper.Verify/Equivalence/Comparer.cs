@@ -10,13 +10,17 @@ namespace Cooper.Verify.Equivalence;
 /// tried (each documented in docs/VERIFIER.md):
 /// <list type="number">
 /// <item>"x ∈ S" is the set S.</item>
+/// <item>Solution lists: "x=1, y=2; x=3, y=4" matched per solution, against another such list by variable
+/// name or against tuples "(1, 2), (3, 4)" in the order the variables were written.</item>
 /// <item>Relation vs non-relation (asymmetric, as Math-Verify): an assignment "x = v" on either side is
 /// compared through v; a gold relation is read as the set it describes when the prediction is a set;
 /// a predicted relation is read as a set only with <see cref="VerifyOptions.AllowSetRelationComp"/>.</item>
 /// <item>Relations: equations with equal sides (either order) or proportional differences;
-/// inequalities likewise with a positive factor; chains as intervals.</item>
+/// inequalities likewise with a positive factor; chains as intervals; a relation on |x + c| as the set of x
+/// ("2 ≤ |w| ≤ 5" is [−5, −2] ∪ [2, 5]).</item>
 /// <item>Words and choice letters: normalised text.</item>
-/// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one.</item>
+/// <item>Sets and bare lists: unordered, duplicates ignored, matched one to one; a tuple equals a set of as many
+/// elements when it is the set in increasing order (Math-Verify's leniency: (2, 5) ≡ {5, 2}).</item>
 /// <item>Intervals and unions: merged into disjoint intervals, endpoints and closedness compared.</item>
 /// <item>Tuples and matrices: element-wise in order.</item>
 /// <item>Percentages: p% equals p% , p, or p/100.</item>
@@ -79,18 +83,19 @@ internal sealed class Comparer
         _budget.Check();
         if (Membership(g) is { } gSet) g = gSet;
         if (Membership(p) is { } pSet) p = pSet;
+        if ((g is SetNode || p is SetNode) && SolutionsEq(g, p) is { } solutions) return solutions;
 
         var gr = g as RelationNode;
         var pr = p as RelationNode;
         if (gr is not null && pr is null)
         {
-            if (IsAssignment(gr)) return Eq(gr.Rhs, p) && Ok(VerdictRule.AssignmentValue);
-            if (IsSetLike(p) && RelationToSet(gr) is { } rs) return SetLikeEq(rs.Set, p) && Ok(VerdictRule.IntervalMatch);
+            if (IsAssignment(gr) && Eq(gr.Rhs, p)) return Ok(VerdictRule.AssignmentValue);
+            if (IsSetLike(p) && RelationToSet(gr) is { } rs) return SetLikeEq(rs.Set, p) && Ok(VerdictRule.IntervalMatch);   // |x| = 3 vs {−3, 3}
             return false;
         }
         if (pr is not null && gr is null)
         {
-            if (IsAssignment(pr)) return Eq(g, pr.Rhs) && Ok(VerdictRule.AssignmentValue);
+            if (IsAssignment(pr) && Eq(g, pr.Rhs)) return Ok(VerdictRule.AssignmentValue);
             if (_o.AllowSetRelationComp && IsSetLike(g) && RelationToSet(pr) is { } rs) return SetLikeEq(g, rs.Set) && Ok(VerdictRule.IntervalMatch);
             return false;
         }
@@ -98,6 +103,8 @@ internal sealed class Comparer
 
         if (g is TextNode || p is TextNode) return TextEq(g, p);
 
+        if (g is TupleNode gt0 && p is SetNode ps0 && gt0.Items.Length == ps0.Items.Length) return TupleSetEq(gt0, ps0, tupleIsGold: true);
+        if (p is TupleNode pt0 && g is SetNode gs0 && pt0.Items.Length == gs0.Items.Length) return TupleSetEq(pt0, gs0, tupleIsGold: false);
         if (g is SetNode gs)
         {
             if (p is SetNode ps) return SetEq(gs.Items, ps.Items);
@@ -247,22 +254,191 @@ internal sealed class Comparer
                 RelOp.Ge => new IntervalNode(c, inf, true, false),
                 _ => null,
             };
-            return set is null ? null : (set, v);
+            return set is null ? null : AbsPreimage(set, v) ?? (set, v);
         }
         if (r.Ops.Length == 2)
         {
             Node a = r.Operands[0], v = r.Operands[1], b = r.Operands[2];
             RelOp o1 = r.Ops[0], o2 = r.Ops[1];
             if (!HasFree(v) || HasFree(a) || HasFree(b)) return null;
-            if (o1 is RelOp.Lt or RelOp.Le && o2 is RelOp.Lt or RelOp.Le)
-                return (new IntervalNode(a, b, o1 == RelOp.Le, o2 == RelOp.Le), v);
-            if (o1 is RelOp.Gt or RelOp.Ge && o2 is RelOp.Gt or RelOp.Ge)
-                return (new IntervalNode(b, a, o2 == RelOp.Ge, o1 == RelOp.Ge), v);
+            Node? set = null;
+            if (o1 is RelOp.Lt or RelOp.Le && o2 is RelOp.Lt or RelOp.Le) set = new IntervalNode(a, b, o1 == RelOp.Le, o2 == RelOp.Le);
+            if (o1 is RelOp.Gt or RelOp.Ge && o2 is RelOp.Gt or RelOp.Ge) set = new IntervalNode(b, a, o2 == RelOp.Ge, o1 == RelOp.Ge);
+            return set is null ? null : AbsPreimage(set, v) ?? (set, v);
         }
         return null;
     }
 
+    /// <summary>
+    /// A condition on |x + c| as a set of x: each interval [lo, hi] of S (clipped at 0) gives [lo, hi] and its mirror
+    /// [−hi, −lo], shifted by −c. "2 ≤ |w| ≤ 5" → [−5, −2] ∪ [2, 5]; "|x − 1| &lt; 2" → (−1, 3); "|x| = 3" → {−3, 3}.
+    /// Null unless the variable is such an absolute value and S has numeric endpoints.
+    /// </summary>
+    private (Node Set, Node Var)? AbsPreimage(Node set, Node var)
+    {
+        if (var is not FuncNode { Func: Func.Abs } abs) return null;
+        Node inner = abs.Args[0];
+        Node? x = null, c = null;
+        if (inner is SymbolNode) x = inner;
+        else if (inner is AddNode { Terms.Length: 2 } sum)
+        {
+            int k = sum.Terms[0] is SymbolNode ? 0 : sum.Terms[1] is SymbolNode ? 1 : -1;
+            if (k < 0 || HasFree(sum.Terms[1 - k]) || RealValue(sum.Terms[1 - k]) is null) return null;
+            (x, c) = (sum.Terms[k], sum.Terms[1 - k]);
+        }
+        if (x is null || Components(set) is not { } components) return null;
+        Node Shift(Node e) => c is null || InfinitySign(e) is not null ? e : new AddNode([e, new NegNode(c)]);
+        var parts = new List<Node>();
+        foreach (var comp in components)
+        {
+            if (RealValue(comp.Lo) is not { } lo || RealValue(comp.Hi) is not { } hi) return null;
+            if (hi < 0 || hi == 0 && !comp.HiClosed) continue;                    // |x + c| is never negative
+            var (low, lowClosed) = lo < 0 ? (NumberNode.Of(0), true) : (comp.Lo, comp.LoClosed);
+            parts.Add(new IntervalNode(Shift(new NegNode(comp.Hi)), Shift(new NegNode(low)), comp.HiClosed, lowClosed));
+            parts.Add(new IntervalNode(Shift(low), Shift(comp.Hi), lowClosed, comp.HiClosed));
+        }
+        if (parts.Count == 0) return (new SetNode([], braced: true), x);
+        return (parts.Skip(1).Aggregate(parts[0], (u, part) => new SetOpNode(SetOp.Union, u, part)), x);
+    }
+
+    // ---- solution lists ------------------------------------------------------------------------
+
+    /// <summary>One solution of a system: the values of <see cref="Vars"/>, in the order they were first written.</summary>
+    private sealed record Solution(string[] Vars, Node[] Values);
+
+    /// <summary>
+    /// The solutions a list of assignments states: "x=1, y=2; x=3, y=4" is (x, y) ∈ {(1, 2), (3, 4)} — the list is
+    /// cut where a variable repeats and every group must assign the same variables once each — and
+    /// "(x, y) = (1, 2), (3, 4)" likewise. Null unless it names at least two variables.
+    /// </summary>
+    private static List<Solution>? Solutions(Node n)
+    {
+        Node[] items = n switch { SetNode s => s.Items, RelationNode r => [r], _ => [] };
+        if (items.Length == 0 || items.Length > Limits.MaxElements || items[0] is not RelationNode) return null;
+        var result = new List<Solution>();
+        if (items[0] is RelationNode { Lhs: TupleNode })
+        {
+            foreach (var item in items)
+            {
+                if (item is not RelationNode { IsSingle: true } r || !IsEqLike(r.Ops[0]) || r.Lhs is not TupleNode lhs
+                    || r.Rhs is not TupleNode rhs || lhs.Items.Length != rhs.Items.Length || VariableNames(lhs.Items) is not { } vars)
+                    return null;
+                result.Add(new Solution(vars, rhs.Items));
+            }
+            return result[0].Vars.Length >= 2 ? Reordered(result) : null;
+        }
+        var names = new string[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (items[i] is not RelationNode { IsSingle: true } r || !IsEqLike(r.Ops[0]) || r.Lhs is not SymbolNode v) return null;
+            names[i] = v.Name;
+        }
+        int k = 1;
+        while (k < names.Length && Array.IndexOf(names, names[k], 0, k) < 0) k++;
+        if (k < 2 || names.Length % k != 0) return null;
+        for (int start = 0; start < items.Length; start += k)
+        {
+            var group = names[start..(start + k)];
+            if (group.Distinct(StringComparer.Ordinal).Count() != k) return null;
+            result.Add(new Solution(group, [.. items[start..(start + k)].Select(x => ((RelationNode)x).Rhs)]));
+        }
+        return Reordered(result);
+    }
+
+    /// <summary>Distinct variable names, or null when an item is not a plain variable or a name repeats.</summary>
+    private static string[]? VariableNames(Node[] items)
+    {
+        var names = new string[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (items[i] is not SymbolNode v || Array.IndexOf(names, v.Name, 0, i) >= 0) return null;
+            names[i] = v.Name;
+        }
+        return names;
+    }
+
+    /// <summary>Every solution's values in the first solution's variable order; null when the variables differ.</summary>
+    private static List<Solution>? Reordered(List<Solution> solutions)
+    {
+        var order = solutions[0].Vars;
+        var result = new List<Solution>(solutions.Count);
+        foreach (var s in solutions)
+        {
+            if (s.Vars.Length != order.Length) return null;
+            var values = new Node[order.Length];
+            for (int i = 0; i < order.Length; i++)
+            {
+                int j = Array.IndexOf(s.Vars, order[i]);
+                if (j < 0) return null;
+                values[i] = s.Values[j];
+            }
+            result.Add(new Solution(order, values));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Solution lists (rule 2, before relations and sets): against another solution list, matched one to one by
+    /// variable name; against a tuple or a list of tuples, each solution read as the tuple of its values in the order
+    /// the variables were written ("x=1, y=2; x=3, y=4" ≡ "(1, 2), (3, 4)"). Null when neither side is a solution
+    /// list or the other side is neither kind, so the other rules decide.
+    /// </summary>
+    private bool? SolutionsEq(Node g, Node p)
+    {
+        var gs = Solutions(g);
+        var ps = Solutions(p);
+        if (gs is null && ps is null) return null;
+        if (gs is not null && ps is not null)
+        {
+            var gv = gs[0].Vars.Order(StringComparer.Ordinal);
+            if (!gv.SequenceEqual(ps[0].Vars.Order(StringComparer.Ordinal))) return false;
+            var aligned = Reordered([gs[0], .. ps])![1..];
+            return gs.Count == aligned.Count && Match(gs, aligned, (a, b) => AllEq(a.Values, b.Values)) && Ok(VerdictRule.SolutionMatch);
+        }
+        var (solutions, other) = gs is not null ? (gs, p) : (ps!, g);
+        int arity = solutions[0].Vars.Length;
+        List<Node[]>? tuples = other switch
+        {
+            TupleNode t when t.Items.Length == arity => [t.Items],
+            SetNode set when set.Items.All(i => i is TupleNode t && t.Items.Length == arity) => [.. set.Items.Select(i => ((TupleNode)i).Items)],
+            _ => null,
+        };
+        if (tuples is null) return null;
+        var values = solutions.Select(s => s.Values).ToList();
+        return values.Count == tuples.Count
+               && (gs is not null ? Match(values, tuples, AllEq) : Match(tuples, values, AllEq)) && Ok(VerdictRule.SolutionMatch);
+    }
+
     // ---- sets and intervals --------------------------------------------------------------------
+
+    /// <summary>
+    /// A tuple against a set of as many elements, as Math-Verify compares them (it sorts the set and compares it
+    /// with the tuple in order; a pair is also its open interval, compared with a two-element set the same way).
+    /// With real values the tuple must be the set in increasing order: {2, 5} ≡ (2, 5) ≡ {5, 2} and
+    /// (1, 2, 3) ≡ {3, 1, 2}, but (5, 2) ≢ {2, 5}; with symbols the elements match one to one in any order.
+    /// </summary>
+    private bool TupleSetEq(TupleNode tuple, SetNode set, bool tupleIsGold)
+    {
+        var items = tuple.Items;
+        if (items.Length > Limits.MaxElements) return false;
+        var sorted = new (double Value, Node Node)[set.Items.Length];
+        bool real = true;
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            if (RealValue(set.Items[i]) is not { } v || RealValue(items[i]) is null) { real = false; break; }
+            sorted[i] = (v, set.Items[i]);
+        }
+        if (!real)
+        {
+            var t = items.ToList();
+            var e = set.Items.ToList();
+            return (tupleIsGold ? Match(t, e, Eq) : Match(e, t, Eq)) && Ok(VerdictRule.SetMatch);
+        }
+        Array.Sort(sorted, static (a, b) => a.Value.CompareTo(b.Value));
+        for (int i = 0; i < items.Length; i++)
+            if (!(tupleIsGold ? Eq(items[i], sorted[i].Node) : Eq(sorted[i].Node, items[i]))) return false;
+        return Ok(VerdictRule.SetMatch);
+    }
 
     private static bool IsIntervalLike(Node n) => n is IntervalNode or SetOpNode || n is TupleNode { Items.Length: 2 };
 
@@ -341,8 +517,9 @@ internal sealed class Comparer
         return result;
     }
 
+    /// <summary>Equal up to rounding; an infinite endpoint is near only itself (the relative bound would be ∞ ≤ ∞).</summary>
     private static bool Near(double a, double b) =>
-        a == b || Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+        a == b || double.IsFinite(a) && double.IsFinite(b) && Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
 
     private double? RealValue(Node n)
     {

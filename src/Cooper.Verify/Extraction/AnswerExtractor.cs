@@ -11,14 +11,17 @@ namespace Cooper.Verify.Extraction;
 /// <item>2 — \boxed{X} (configurable: <see cref="ExtractionTargets.BoxedPriority"/>);</item>
 /// <item>3 — "answer: X" and "A: X" at the start of a line;</item>
 /// <item>4 — "the answer is X";</item>
-/// <item>5 — any LaTeX environment, plain number or expression.</item>
+/// <item>5 — any LaTeX environment; LaTeX without delimiters (the whole text, the formula ending the last line);
+/// a plain number or expression.</item>
 /// </list>
 /// Within a priority the rightmost match is tried first; the first candidate that parses wins.
 /// When none parses, the first candidate's text (or the whole text) is kept as a string fallback.
 /// </summary>
 internal static class AnswerExtractor
 {
-    private enum Kind { Latex, Plain, Number, Words }
+    /// <summary>How a candidate's text is read: Latex is an environment's or a box's content, BareLatex a
+    /// formula found without delimiters, Plain a plain-math expression.</summary>
+    private enum Kind { Latex, BareLatex, Plain, Number, Words }
 
     private sealed record Candidate(int SortPos, int Start, int Order, string Text, Kind Kind, AnswerSource Source, Node? Node = null);
 
@@ -68,7 +71,7 @@ internal static class AnswerExtractor
         {
             return c.Kind switch
             {
-                Kind.Latex => MathParser.Parse(c.Text, plain: false, budget),
+                Kind.Latex or Kind.BareLatex => MathParser.Parse(c.Text, plain: false, budget),
                 Kind.Plain => MathParser.Parse(c.Text, plain: true, budget),
                 _ => new TextNode(c.Text),
             };
@@ -92,6 +95,9 @@ internal static class AnswerExtractor
                 list.Add(new Candidate(sortPos, p, order, env.Content(s), Kind.Latex, source));
             else if (s[p] == '\\' && TextScan.BoxAt(s, p, Limits.MaxCandidateChars) is { } box)
                 list.Add(new Candidate(sortPos, p, order, box.Content(s), Kind.Latex, source));
+            else if (TextScan.SentenceEnd(s, p, 150) is var sentenceEnd && sentenceEnd > p
+                     && s.AsSpan(p, sentenceEnd - p).Trim() is var formula && BareLatexFilter(formula, requireMath: false))
+                list.Add(new Candidate(sortPos, p, order + 1, formula.ToString(), Kind.BareLatex, source));    // "The answer is \frac{7}{3}."
         }
         if (t.Expr)
         {
@@ -390,6 +396,7 @@ internal static class AnswerExtractor
                 if (contents.Count > 1)
                     list.Add(new Candidate(chain[^1].End, chain[0].Start, 5, contents[^1], Kind.Latex, AnswerSource.LatexEnvironment));
             }
+            list.AddRange(BareLatex(s));
         }
         if (t.Expr)
         {
@@ -430,6 +437,156 @@ internal static class AnswerExtractor
         }
         if (t.Strings) list.AddRange(UnanchoredChoices(s, t));
         return list;
+    }
+
+    /// <summary>Longest text read as one bare formula (a whole reference answer such as a matrix).</summary>
+    private const int MaxBareLatexChars = 2000;
+
+    /// <summary>The last line's tail is searched for a formula this far back.</summary>
+    private const int MaxBareTailChars = 300;
+
+    /// <summary>
+    /// LaTeX written without $…$: the whole text when it reads as a formula ("\frac{7}{3}", "10,\!080",
+    /// "\text{Monday}"); otherwise the formula ending the last line ("Thus x = \frac{7}{3}" → "x = \frac{7}{3}");
+    /// and, as Math-Verify, any \frac{a}{b} of plain numbers.
+    /// </summary>
+    private static IEnumerable<Candidate> BareLatex(string s)
+    {
+        int start = 0, end = s.Length;
+        while (start < end && char.IsWhiteSpace(s[start])) start++;
+        while (end > start && (char.IsWhiteSpace(s[end - 1]) || s[end - 1] is '.' or ',' or ';' && !(end - 2 >= start && s[end - 2] is '.' or '\\')))
+            end--;                                                        // a full stop, not "..." or "\,"
+        if (end == start) yield break;
+        if (end - start <= MaxBareLatexChars && BareLatexFilter(s.AsSpan(start, end - start), requireMath: false))
+            yield return new Candidate(end, start, 4, s[start..end], Kind.BareLatex, AnswerSource.BareLatex);
+        else
+        {
+            int lineStart = s.LastIndexOf('\n', end - 1) + 1, from = Math.Max(lineStart, end - MaxBareTailChars);
+            from = Math.Max(from, s.AsSpan(from, end - from).LastIndexOfAny(s_neverInFormula) + from + 1);   // "… $x$ so" → after the '$'
+            if (from < end && s.AsSpan(from, end - from).Contains('\\'))
+            {
+                // The leftmost word from which the rest of the line reads as a formula.
+                for (int k = from; k < end; k++)
+                {
+                    if (char.IsWhiteSpace(s[k]) || k > lineStart && !char.IsWhiteSpace(s[k - 1])) continue;
+                    if (!BareLatexFilter(s.AsSpan(k, end - k), requireMath: true)) continue;
+                    yield return new Candidate(end, k, 4, s[k..end], Kind.BareLatex, AnswerSource.BareLatex);
+                    break;
+                }
+            }
+        }
+        foreach (int idx in TextScan.FindLast(s, "frac{", MaxAnchors))
+        {
+            int b = idx - 1;
+            if (b > 0 && s[b] is 'd' or 't') b--;
+            if (b < 0 || s[b] != '\\') continue;
+            if (b > 0 && s[b - 1] == '-') b--;
+            int k = idx + "frac".Length;
+            if (SimpleNumberGroup(s, k) is not int afterNum || SimpleNumberGroup(s, afterNum) is not int afterDen) continue;
+            yield return new Candidate(afterDen, b, 6, s[b..afterDen], Kind.BareLatex, AnswerSource.BareLatex);
+        }
+    }
+
+    /// <summary>"{-12}" or "{3.5}" at i (Math-Verify's simple number: -?\d+([.,]\d+)?): the index after it, or null.</summary>
+    private static int? SimpleNumberGroup(string s, int i)
+    {
+        if (i >= s.Length || s[i] != '{') return null;
+        int k = i + 1;
+        if (k < s.Length && s[k] == '-') k++;
+        int digits = k;
+        while (k < s.Length && char.IsAsciiDigit(s[k])) k++;
+        if (k == digits) return null;
+        if (k + 1 < s.Length && s[k] is '.' or ',' && char.IsAsciiDigit(s[k + 1]))
+        {
+            k++;
+            while (k < s.Length && char.IsAsciiDigit(s[k])) k++;
+        }
+        return k < s.Length && s[k] == '}' ? k + 1 : null;
+    }
+
+    /// <summary>
+    /// Whether a text reads as a formula written without $…$ ("\frac{7}{3}", "x = 2\sqrt{3}", "10,\!080",
+    /// "15\text{ cm}"): it holds a command or a brace, no math delimiters, and every word of two or more letters
+    /// is inside \text{…}, a math word or unit, or glued to math ("2ab", "\sqrt{ab}", "AB = 5"). Any other word
+    /// ("so", "Thus") makes it prose. With <paramref name="requireMath"/> it must also hold a digit, a letter
+    /// or a math command, not only \text{…}.
+    /// </summary>
+    internal static bool BareLatexFilter(ReadOnlySpan<char> s, bool requireMath)
+    {
+        if (s.Length == 0 || s.Length > MaxBareLatexChars) return false;
+        bool latex = false, math = false;
+        for (int i = 0; i < s.Length; i++)
+        {
+            char c = s[i];
+            if (c == '\\')
+            {
+                latex = true;
+                if (i + 1 >= s.Length) return false;
+                char n = s[i + 1];
+                if (n is '[' or ']' or '(' or ')') return false;           // a delimited environment: read as one elsewhere
+                if (!char.IsAsciiLetter(n)) { i++; continue; }
+                int j = i + 1;
+                while (j < s.Length && char.IsAsciiLetter(s[j])) j++;
+                if (Tokenizer.TakesWordArgument(s[(i + 1)..j].ToString()))
+                {
+                    if (SkipBraceGroup(s, j) is not int after) return false;
+                    i = after - 1;
+                }
+                else
+                {
+                    math = true;
+                    i = j - 1;
+                }
+                continue;
+            }
+            if (s_neverInFormula.Contains(c)) return false;
+            if (c == '{') latex = true;
+            else if (char.IsAsciiDigit(c) || c == 'π') math = true;
+            else if (char.IsLetter(c))
+            {
+                if (!char.IsAscii(c)) return false;
+                int j = i;
+                while (j < s.Length && char.IsAsciiLetter(s[j])) j++;
+                if (j - i > 1 && !GluedToMath(s, i, j) && !IsMathWord(s[i..j].ToString())) return false;
+                math = true;
+                i = j - 1;
+            }
+        }
+        return latex && (math || !requireMath);
+    }
+
+    /// <summary>Characters no bare formula holds (a '$' opens an environment, the rest are prose).</summary>
+    private static readonly System.Buffers.SearchValues<char> s_neverInFormula = System.Buffers.SearchValues.Create("$?\"#@");
+
+    private static bool IsMathWord(string w) => s_plainWords.Contains(w) || Tokenizer.IsMathWord(w);
+
+    private static bool IsMathNeighbour(char c) => char.IsAsciiDigit(c) || c is '{' or '}' or '(' or ')' or '[' or ']' or '^' or '_' or '|' or '/';
+
+    /// <summary>Whether the letters s[i..j) touch math: a digit, bracket, ^, _ or / next to them, or a relation
+    /// sign across spaces ("AB = 5").</summary>
+    private static bool GluedToMath(ReadOnlySpan<char> s, int i, int j)
+    {
+        if (i > 0 && IsMathNeighbour(s[i - 1]) || j < s.Length && (IsMathNeighbour(s[j]) || s[j] is '\'' or '!')) return true;
+        int a = i - 1, b = j;
+        while (a >= 0 && s[a] == ' ') a--;
+        while (b < s.Length && s[b] == ' ') b++;
+        return a >= 0 && s[a] is '=' or '<' or '>' || b < s.Length && s[b] is '=' or '<' or '>';
+    }
+
+    /// <summary>The index after a balanced {…} at i (after spaces), i itself when none opens there, null when unbalanced.</summary>
+    private static int? SkipBraceGroup(ReadOnlySpan<char> s, int i)
+    {
+        int k = i;
+        while (k < s.Length && s[k] == ' ') k++;
+        if (k >= s.Length || s[k] != '{') return i;
+        int level = 0;
+        for (; k < s.Length; k++)
+        {
+            if (s[k] == '\\') { k++; continue; }
+            if (s[k] == '{') level++;
+            else if (s[k] == '}' && --level == 0) return k + 1;
+        }
+        return null;
     }
 
     private static readonly System.Buffers.SearchValues<char> s_numberStarts = System.Buffers.SearchValues.Create("0123456789-.(");

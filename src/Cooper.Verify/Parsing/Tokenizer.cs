@@ -139,6 +139,14 @@ internal static class Tokenizer
 
     public static bool IsFunctionName(string word) => s_functions.Contains(word);
 
+    /// <summary>Whether a word is a unit or function name ("cm", "hours", "sin"): math, not prose.</summary>
+    public static bool IsMathWord(string word) => s_units.Contains(word) || s_functions.Contains(word);
+
+    /// <summary>Whether \<paramref name="name"/> takes a brace argument that is words or a name, not math
+    /// (\text{…}, \mathrm{…}, \begin{…}, \color{…}).</summary>
+    public static bool TakesWordArgument(string name) =>
+        s_textCommands.Contains(name) || s_dropArg.Contains(name) || name is "begin" or "end" or "mathbb" or "textcolor";
+
     public static List<Token> Tokenize(string s, bool plain)
     {
         var t = new List<Token>(s.Length / 2 + 4);
@@ -256,14 +264,28 @@ internal static class Tokenizer
         return ($"{ifr - inf}/{den}", close + 1);
     }
 
+    /// <summary>
+    /// The length of a thousands separator at i, or 0: "{,}" or a comma followed by a spacing command
+    /// (1{,}000 · 1,\!000 · 1,\,000 · 1,\ 000), a spacing command alone (1\,000 · 1\!000 · 1\;000 · 1\ 000 ·
+    /// 1~000), spaces allowed around them (1,\! 000), or one plain space (12 345). A bare comma separates a list.
+    /// </summary>
     private static int ThousandsSeparatorAt(string s, int i, int end)
     {
-        if (Has(s, i, end, "{,}")) return 3;
-        if (Has(s, i, end, " ")) return 1;
-        if (Has(s, i, end, ",\\!")) return 3;
-        if (Has(s, i, end, "\\,")) return 2;
-        if (Has(s, i, end, "\\!")) return 2;
-        return 0;
+        int k = i;
+        bool braceComma = Has(s, k, end, "{,}"), plainComma = false;
+        if (braceComma) k += 3;
+        else if (Has(s, k, end, ",")) { k++; plainComma = true; }
+        int commands = 0, spaces = 0;
+        while (k < end && k - i <= 12)
+        {
+            if (s[k] == ' ') { k++; spaces++; }
+            else if (s[k] == '~') { k++; commands++; }
+            else if (s[k] == '\\' && k + 1 < end && s[k + 1] is ',' or '!' or ';' or ':' or ' ') { k += 2; commands++; }
+            else break;
+        }
+        if (plainComma && commands == 0) return 0;                       // "1, 000" is a list
+        if (!braceComma && !plainComma && commands == 0 && spaces != 1) return 0;
+        return k - i;
     }
 
     private static bool Has(string s, int i, int end, string what) =>

@@ -27,6 +27,35 @@ public class EquivalenceRuleTests
     [InlineData("$100!$", "$100!$")]
     public void Rationals_compare_exactly(string gold, string pred) => Equal(gold, pred, VerdictRule.ExactRational);
 
+    [Theory]
+    [InlineData("$1000000$", "\\boxed{1,\\!000,\\!000}")]
+    [InlineData("$12500$", "$12{,}500$")]
+    [InlineData("$3000$", "$3\\,000$")]
+    [InlineData("$10080$", "The answer is $10,\\!080$.")]
+    [InlineData("$1000000$", "$1\\;000\\;000$")]
+    [InlineData("$12345$", "$12\\ 345$")]
+    [InlineData("$1000$", "$1,\\! 000$ dollars")]
+    [InlineData("$\\boxed{1,\\!000,\\!000}$", "1000000")]
+    [InlineData("$12{,}500$", "12500")]
+    [InlineData("$10,\\!080$", "$10080$")]
+    public void Thousands_separators_inside_latex_are_read_on_either_side(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.ExactRational);
+
+    [Fact]
+    public void A_thousands_separated_decimal_stays_a_decimal()
+    {
+        Equal("$1,\\!000.5$", "1000.5", VerdictRule.NumericRounded);
+        NotEqual("$1,\\!000.5$", "1000.4");
+    }
+
+    [Theory]
+    [InlineData("$1000$", "$1,\\!001$")]
+    [InlineData("$1,\\!001$", "1000")]
+    [InlineData("$2$", "$2{,}000$")]
+    [InlineData("$12500$", "$12,\\!50$")]
+    [InlineData("$1000$", "$1, 000$")]
+    public void Thousands_separators_never_join_digits_that_are_not_a_group_of_three(string gold, string pred) => NotEqual(gold, pred);
+
     [Fact]
     public void Exact_rationals_never_confuse_close_values()
     {
@@ -99,11 +128,59 @@ public class EquivalenceRuleTests
         NotEqual("$(3,1)$", "$\\{1,3\\}$");
     }
 
+    [Theory]
+    [InlineData("$(2,5)$", "$\\{2,5\\}$")]
+    [InlineData("$\\{2,5\\}$", "$(2,5)$")]
+    [InlineData("$(2,5)$", "$\\{5,2\\}$")]
+    [InlineData("$(2,5)$", "$2, 5$")]
+    [InlineData("$2, 5$", "$(2,5)$")]
+    [InlineData("$(a,b)$", "$\\{b,a\\}$")]
+    [InlineData("$(1,2,3)$", "$\\{3,1,2\\}$")]
+    [InlineData("$\\{3,1,2\\}$", "$(1,2,3)$")]
+    public void A_tuple_equals_the_set_of_its_elements_in_increasing_order_as_in_math_verify(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.SetMatch);
+
+    [Theory]
+    [InlineData("$(2,5)$", "$\\{2,6\\}$")]
+    [InlineData("$\\{2,6\\}$", "$(2,5)$")]
+    [InlineData("$(5,2)$", "$\\{2,5\\}$")]
+    [InlineData("$\\{2,5\\}$", "$[2,5]$")]
+    [InlineData("$(3,2,1)$", "$\\{1,2,3\\}$")]
+    [InlineData("$(1,2,3)$", "$\\{1,2,4\\}$")]
+    [InlineData("$(1,2,3)$", "$\\{1,2\\}$")]
+    public void A_tuple_never_equals_other_elements_nor_does_a_decreasing_tuple_or_a_closed_interval(string gold, string pred) =>
+        NotEqual(gold, pred);
+
+    [Theory]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=2;x=3,y=4$")]
+    [InlineData("$x=1,y=2;x=3,y=4$", "$(1,2),(3,4)$")]
+    [InlineData("$(1,2),(3,4)$", "$x=3,y=4 \\text{ or } x=1,y=2$")]
+    [InlineData("$\\{(1,2),(3,4)\\}$", "$x=1,y=2;x=3,y=4$")]
+    [InlineData("$(1,2)$", "$x=1,y=2$")]
+    [InlineData("$x=1,y=2;x=3,y=4$", "$y=4,x=3;y=2,x=1$")]
+    [InlineData("$(x,y)=(1,2)$", "$y=2,x=1$")]
+    [InlineData("$(x,y)=(1,2),(3,4)$", "$x=1,y=2;x=3,y=4$")]
+    public void Solutions_written_as_assignments_match_tuples_and_each_other(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.SolutionMatch);
+
+    [Theory]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=2;x=3,y=5$")]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=4;x=3,y=2$")]
+    [InlineData("$x=1,y=2;x=3,y=4$", "$x=1,y=4;x=3,y=2$")]
+    [InlineData("$(1,2),(3,4)$", "$x=1,y=2$")]
+    [InlineData("$(1,2)$", "$x=2,y=1$")]
+    [InlineData("$(x,y)=(1,2)$", "$x=2,y=1$")]
+    [InlineData("$x=1,y=2$", "$a=1,b=2$")]
+    public void Solution_lists_with_a_wrong_missing_or_mispaired_solution_are_not_equivalent(string gold, string pred) =>
+        NotEqual(gold, pred);
+
     [Fact]
     public void Intervals_compare_endpoints_and_closedness_after_merging()
     {
         Equal("$[0,1) \\cup [1,2]$", "$[0,2]$", VerdictRule.IntervalMatch);
         Equal("$\\{-1\\} \\cup [0,7)$", "$[0,7) \\cup \\{-1\\}$", VerdictRule.IntervalMatch);
+        Equal("$(-\\infty,0] \\cup [0,\\infty)$", "$\\mathbb{R}$", VerdictRule.IntervalMatch);
+        NotEqual("$(-\\infty,0) \\cup (0,\\infty)$", "$\\mathbb{R}$");
         Equal("$(\\frac{3}{5},\\frac{8}{3}]$", "$(0.6,2.6667]$", VerdictRule.IntervalMatch, new VerifyOptions { FloatRounding = 2 });
         NotEqual("$(0,9)$", "$[0,9)$");
         NotEqual("$(-\\infty, 1)$", "$(-\\infty, 1]$");
@@ -162,6 +239,35 @@ public class EquivalenceRuleTests
         Equal("$0<f(x)<1$", "$(0,1)$", VerdictRule.IntervalMatch);
         NotEqual("$x \\in [-2,7]$", "$-2 \\le x \\le 7$");
         NotEqual("$(0,\\infty)$", "$x > 0$");
+    }
+
+    [Theory]
+    [InlineData("$2\\le|w|\\le 5$", "$w \\in [-5,-2]\\cup[2,5]$")]
+    [InlineData("$2\\le|w|\\le 5$", "$[2,5]\\cup[-5,-2]$")]
+    [InlineData("$|x| < 3$", "$(-3,3)$")]
+    [InlineData("$|x| < 3$", "$-3 < x < 3$")]
+    [InlineData("$|x| > 2$", "$(-\\infty,-2)\\cup(2,\\infty)$")]
+    [InlineData("$|x-1| \\le 2$", "$[-1,3]$")]
+    [InlineData("$|x| = 3$", "$\\{-3, 3\\}$")]
+    [InlineData("$|x| \\ge 0$", "$\\mathbb{R}$")]
+    public void A_relation_on_an_absolute_value_is_the_set_of_both_signs(string gold, string pred) =>
+        Equal(gold, pred, VerdictRule.IntervalMatch);
+
+    [Theory]
+    [InlineData("$1\\le|w|\\le 5$", "$w \\in [-5,-2]\\cup[2,5]$")]
+    [InlineData("$2<|w|\\le 5$", "$w \\in [-5,-2]\\cup[2,5]$")]
+    [InlineData("$2\\le|w|\\le 5$", "$w \\in [2,5]$")]
+    [InlineData("$2\\le|w|\\le 5$", "$w \\in [-5,5]$")]
+    [InlineData("$|x-1| \\le 2$", "$[-3,1]$")]
+    [InlineData("$|x| = 3$", "$\\{-3, 2\\}$")]
+    public void An_absolute_value_relation_never_matches_a_set_with_other_bounds_or_one_sign_only(string gold, string pred) =>
+        NotEqual(gold, pred);
+
+    [Fact]
+    public void A_gold_union_matches_a_predicted_absolute_value_relation_only_with_allow_set_relation_comp()
+    {
+        NotEqual("$w \\in [-5,-2]\\cup[2,5]$", "$2\\le|w|\\le 5$");
+        Equal("$w \\in [-5,-2]\\cup[2,5]$", "$2\\le|w|\\le 5$", VerdictRule.IntervalMatch, new VerifyOptions { AllowSetRelationComp = true });
     }
 
     [Fact]

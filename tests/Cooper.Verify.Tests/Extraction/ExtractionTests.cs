@@ -27,6 +27,29 @@ public class ExtractionTests
         Assert.Equal(expected, a.Text.Trim());
     }
 
+    [Theory]
+    [InlineData("\\frac{7}{3}", "\\frac{7}{3}", AnswerSource.BareLatex)]
+    [InlineData("  10,\\!080.  ", "10,\\!080", AnswerSource.BareLatex)]
+    [InlineData("Thus x = \\frac{7}{3}.", "x = \\frac{7}{3}", AnswerSource.BareLatex)]
+    [InlineData("So the value is\n\\frac{\\sqrt{3}}{2}", "\\frac{\\sqrt{3}}{2}", AnswerSource.BareLatex)]
+    [InlineData("The area is 2\\sqrt{3} square units.", "2\\sqrt{3} square units", AnswerSource.BareLatex)]
+    [InlineData("we get \\frac{7}{3} apples in all, see above", "\\frac{7}{3}", AnswerSource.BareLatex)]
+    [InlineData("The answer is \\frac{\\sqrt{3}}{2}.", "\\frac{\\sqrt{3}}{2}", AnswerSource.AnswerIs)]
+    [InlineData("Answer:\n10,\\!080", "10,\\!080", AnswerSource.AnswerColon)]
+    public void Latex_without_delimiters_is_read_as_a_formula(string text, string expected, AnswerSource source)
+    {
+        var a = One(text);
+        Assert.Equal(source, a.Source);
+        Assert.Equal(expected, a.Text);
+    }
+
+    [Theory]
+    [InlineData("We use \\textbf{induction} here.")]
+    [InlineData("so we get \\frac{x}{y} apples in all")]
+    [InlineData("\\textbf{Solution.} We add them up.")]
+    public void Prose_around_a_command_is_not_a_formula(string text) =>
+        Assert.Equal(AnswerSource.RawText, One(text).Source);
+
     [Fact]
     public void Final_answer_phrase_outranks_a_box()
     {

@@ -21,11 +21,26 @@ public class LatexParserTests
     [InlineData("1\\,000", "1000")]
     [InlineData("7,425,000", "7425000")]
     [InlineData("12 345", "12345")]
+    [InlineData("1,\\!000,\\!000", "1000000")]
+    [InlineData("1,\\! 000", "1000")]
+    [InlineData("1,\\,000", "1000")]
+    [InlineData("1{,}000{,}000", "1000000")]
+    [InlineData("1\\;000\\;000", "1000000")]
+    [InlineData("12\\ 345", "12345")]
+    [InlineData("1~000", "1000")]
     [InlineData("1{,}5", "1.5")]
     [InlineData("1.5e-3", "0.0015")]
     [InlineData("0.1\\overline{6}", "\\frac{1}{6}")]
     [InlineData("0.\\overline{3}", "\\frac{1}{3}")]
     public void Numbers_of_any_size_with_separators_parse_exactly(string latex, string canon) =>
+        Assert.Equal(canon, Canon(latex));
+
+    [Theory]
+    [InlineData("1, 000", "1, 0")]
+    [InlineData("12,\\!50", "12, 50")]
+    [InlineData("1{,}5", "1.5")]
+    [InlineData("1\\,0000", "1 \\cdot 0")]
+    public void A_separator_needs_a_group_of_exactly_three_digits_after_it_and_a_bare_comma_stays_a_list(string latex, string canon) =>
         Assert.Equal(canon, Canon(latex));
 
     [Theory]
