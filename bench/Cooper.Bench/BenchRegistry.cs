@@ -9,6 +9,7 @@ public static class BenchRegistry
         ["sft-throughput"] = ("SFT tokens/s of the shipped policy's shape next to the matmul rate: [steps=40] [batch=32]", SftBench.Run),
         ["verify"] = ("rule verifier: ms/case on the Math-Verify dev cases, thread scaling, GSM8K reward path", VerifyBench.Run),
         ["rollout"] = ("generation tokens/s: KV-cache RolloutEngine vs full recompute (--shape small|qwen0.5b)", ModelBench.Rollout),
+        ["policy-update"] = ("seconds of one GRPO policy update on one step's rollouts: every rollout vs identical rollouts merged", PolicyUpdateBench.Run),
         ["rm-score"] = ("seconds to score one GRPO step's rollouts with the shipped reward model: whole inputs vs shared prefix", RmScoreBench.Run),
         ["rm-probe"] = ("what the shipped reward model rewards: gold solutions vs rewritten, answer-changed and slipped ones", RmProbeBench.Run),
         ["train-step"] = ("forward+backward tokens/s of the token log-prob loss (--shape small|qwen0.5b)", ModelBench.TrainStep),

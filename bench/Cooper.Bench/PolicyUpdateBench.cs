@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cooper.Data;
+using Cooper.Data.Embedded;
+using Cooper.Generation;
+using Cooper.Modeling;
+using Cooper.RL;
+using Cooper.Runtime;
+using Cooper.Tokenizers;
+using TorchSharp;
+
+namespace Cooper.Bench;
+
+/// <summary>
+/// <c>policy-update</c>: seconds of one GRPO policy update (the experiment's defaults: one epoch, one
+/// mini-batch, micro-batches of 32, k3 KL to the reference) on one step's real rollouts, each rollout
+/// forwarded on its own vs identical rollouts merged (<see cref="PolicyUpdate.MergeDuplicates"/>).
+/// Each repetition starts from a fresh copy of the shipped policy, so every run does the same work.
+/// </summary>
+/// <remarks>Options: <c>--prompts 8</c>, <c>--n 16</c>, <c>--reps 3</c>, <c>--temperature 1.0</c>, <c>--threads N</c>, <c>--models DIR</c>.</remarks>
+public static class PolicyUpdateBench
+{
+    public static int Run(string[] args)
+    {
+        string Get(string name, string fallback) => BenchRegistry.Arg(args, name, fallback);
+        int Int(string name, int fallback) => BenchRegistry.IntArg(args, name, fallback);
+        TorchRuntime.PreloadLibTorch();
+        if (Int("--threads", 0) is > 0 and var threads) torch.set_num_threads(threads);
+        int prompts = Int("--prompts", 8), n = Int("--n", 16), reps = Int("--reps", 3);
+        double temperature = double.Parse(Get("--temperature", "1.0"), CultureInfo.InvariantCulture);
+        var dir = Path.Combine(Get("--models", BenchRegistry.ModelsDir()), "policy");
+        Console.WriteLine(BenchRegistry.Header("Cooper.Bench policy-update " + string.Join(' ', args)));
+
+        var tokenizer = TokenizerLoader.Load(dir);
+        var prompt = new PolicyPrompt(PromptStyle.Plain, tokenizer);
+        var problems = EmbeddedTask.Generate().Train.Take(prompts).ToList();
+        var promptIds = problems.Select(p => tokenizer.Encode(prompt.Text(p))).ToList();
+        IReadOnlyList<RolloutSample> samples;
+        using (var policy = CausalLM.FromPretrained(dir))
+            samples = new RolloutEngine(policy, tokenizer).Generate(promptIds,
+                new SamplingParams { Temperature = temperature, TopP = 1.0, MaxNewTokens = 200, N = n, Seed = 1 });
+        // Advantages as GRPO would give them under a 0/1 reward that differs within groups: ±1 by the parity of its length,
+        // equal for identical rollouts of a group (so merging applies exactly as in training).
+        var seqs = samples.Where(s => s.TokenIds.Length > 0)
+            .Select(s => new PolicySequence(promptIds[s.PromptIndex], s.TokenIds, s.TokenIds.Length % 2 == 0 ? 1.0 : -1.0)).ToList();
+        int distinct = PolicyUpdate.MergeDuplicates(seqs).Count;
+        long tokens = seqs.Sum(s => (long)s.ResponseIds.Length);
+        Console.WriteLine($"{torch.get_num_threads()} threads; {seqs.Count} rollouts ({prompts} prompts × {n}, T {temperature}), {distinct} distinct; {tokens} response tokens\n");
+
+        var cfg = new GrpoConfig { MicroBatchSize = 32, MaxNewTokens = 200, LearningRate = 1e-4 };
+        double Time(bool merge)
+        {
+            var times = new List<double>();
+            for (int r = 0; r < reps + 1; r++)   // the first repetition warms up
+            {
+                using var policy = CausalLM.FromPretrained(dir);
+                using var reference = CausalLM.FromPretrained(dir);
+                using var opt = torch.optim.AdamW(policy.parameters(), cfg.LearningRate, weight_decay: cfg.WeightDecay);
+                var sw = Stopwatch.StartNew();
+                PolicyUpdate.Run(policy, reference, opt, seqs, cfg with { MergeDuplicates = merge }, padId: tokenizer.PadTokenId ?? 0, seed: 1);
+                if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
+            }
+            times.Sort();
+            return times[times.Count / 2];
+        }
+        double each = Time(merge: false), merged = Time(merge: true);
+        Console.WriteLine("| policy update | seconds (median of " + reps + ") | response tokens/s |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        Console.WriteLine($"| every rollout forwarded | {each:0.000} | {tokens / each:0} |");
+        Console.WriteLine($"| identical rollouts merged (default) | {merged:0.000} | {tokens / merged:0} |");
+        Console.WriteLine($"\nspeed-up {each / merged:0.00}×");
+        return 0;
+    }
+}
