@@ -15,9 +15,10 @@ namespace Cooper.Bench;
 /// <c>policy-update</c>: seconds of one GRPO policy update (the experiment's defaults: one epoch, one
 /// mini-batch, micro-batches of 32, k3 KL to the reference) on one step's real rollouts, each rollout
 /// forwarded on its own vs identical rollouts merged (<see cref="PolicyUpdate.MergeDuplicates"/>).
-/// Each repetition starts from a fresh copy of the shipped policy, so every run does the same work.
+/// The prompts are those of training step <c>--step</c> of a seed-1 run (the trainer's data order), so the
+/// rollouts are as varied as training's. Each repetition starts from a fresh copy of the shipped policy.
 /// </summary>
-/// <remarks>Options: <c>--prompts 8</c>, <c>--n 16</c>, <c>--reps 3</c>, <c>--temperature 1.0</c>, <c>--threads N</c>, <c>--models DIR</c>.</remarks>
+/// <remarks>Options: <c>--step 0</c>, <c>--prompts 8</c>, <c>--n 16</c>, <c>--reps 3</c>, <c>--temperature 1.0</c>, <c>--threads N</c>, <c>--models DIR</c>.</remarks>
 public static class PolicyUpdateBench
 {
     public static int Run(string[] args)
@@ -33,7 +34,9 @@ public static class PolicyUpdateBench
 
         var tokenizer = TokenizerLoader.Load(dir);
         var prompt = new PolicyPrompt(PromptStyle.Plain, tokenizer);
-        var problems = EmbeddedTask.Generate().Train.Take(prompts).ToList();
+        var train = EmbeddedTask.Generate().Train;
+        var order = Cooper.Runs.DataOrder.Shuffled(train.Count, 1, 0xDA7A);   // GrpoTrainer's order at seed 1
+        var problems = order.Range((long)Int("--step", 0) * prompts, prompts).Select(i => train[i]).ToList();
         var promptIds = problems.Select(p => tokenizer.Encode(prompt.Text(p))).ToList();
         IReadOnlyList<RolloutSample> samples;
         using (var policy = CausalLM.FromPretrained(dir))

@@ -299,6 +299,7 @@ public sealed class GrpoTrainer : IDisposable
         m["policy/entropy"] = u.Entropy;
         m["policy/grad_norm"] = u.GradNorm;
         m["policy/lr"] = lr;
+        m["policy/rows"] = u.Rows;   // forwarded rows: fewer than the rollouts when identical ones were merged
         m["time/rollout_s"] = tRollout;
         m["time/scoring_s"] = tScore;
         m["time/rm_update_s"] = tRm;

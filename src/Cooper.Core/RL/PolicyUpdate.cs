@@ -15,7 +15,11 @@ public sealed record PolicySequence(int[] PromptIds, int[] ResponseIds, double A
 
 /// <summary>Statistics of one policy update.</summary>
 public sealed record PolicyUpdateStats(double Loss, double PgLoss, double Kl, double ClipFraction, double ClipFractionLower,
-    double ApproxKl, double Entropy, double GradNorm, long Tokens, int OptimizerSteps);
+    double ApproxKl, double Entropy, double GradNorm, long Tokens, int OptimizerSteps)
+{
+    /// <summary>Rows forwarded: the rollouts, or fewer when identical ones were merged.</summary>
+    public int Rows { get; init; }
+}
 
 /// <summary>
 /// The GRPO policy update (verl <c>update_policy</c>): PPO epochs over mini-batches; each mini-batch is one
@@ -120,7 +124,7 @@ public static class PolicyUpdate
         }
         double t = Math.Max(1, tokens);
         return new PolicyUpdateStats(sumLoss / Math.Max(1, steps), sumPg / t, sumKl / t, sumClip / t, sumClipLow / t,
-            sumApproxKl / t, sumEnt / t, sumNorm / Math.Max(1, steps), tokens, steps);
+            sumApproxKl / t, sumEnt / t, sumNorm / Math.Max(1, steps), tokens, steps) { Rows = sequences.Count };
     }
 
     /// <summary>
