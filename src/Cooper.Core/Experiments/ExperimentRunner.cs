@@ -110,7 +110,7 @@ public static class ExperimentRunner
                 folder.Clear();
                 var hackFile = Path.Combine(folder.Path, "hack_examples.jsonl");
                 var clock = Stopwatch.StartNew();
-                using (var trainer = new GrpoTrainer(tc, inputs, folder, device))
+                using (var trainer = new GrpoTrainer(tc, inputs, folder, device, log: m => log("warning: " + m)))
                 {
                     int runIndex = ++done;
                     // On a terminal the trainer's live progress bar shows the run; for pipes and CI one log line

@@ -193,6 +193,7 @@ public sealed class GrpoTrainer : IDisposable
         using var metrics = new MetricsWriter(_run.MetricsFile);
         using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"));
         using var progress = ShowProgress ? new ProgressReporter($"train:{_cfg.Reward.ToString().ToLowerInvariant()}", _cfg.Steps, _step) : null;
+        bool finishedBefore = _step >= _cfg.Steps;   // resumed from the last checkpoint: its final test is already logged
         if (_step == 0 && _cfg.ValEvery > 0)
         {
             var v0 = Validate();
@@ -214,7 +215,7 @@ public sealed class GrpoTrainer : IDisposable
             if ((_cfg.CheckpointEvery > 0 && _step % _cfg.CheckpointEvery == 0) || _step == _cfg.Steps)
                 SaveCheckpoint();
         }
-        if (_step == _cfg.Steps && _inputs.Test.Count > 0)
+        if (_step == _cfg.Steps && _inputs.Test.Count > 0 && !finishedBefore)
         {
             var test = Evaluate(_inputs.Test, _inputs.TestSamples, seed: 777_000_003);
             var tm = test.ToMetrics("test");

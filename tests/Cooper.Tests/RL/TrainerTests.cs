@@ -76,6 +76,30 @@ public class TrainerTests
     }
 
     [Fact]
+    public async Task Resuming_a_finished_run_does_not_test_it_again()
+    {
+        var dir = Directory.CreateTempSubdirectory("cooper-finished-").FullName;
+        try
+        {
+            var cfg = Config(RewardMode.Rule, dir, steps: 1) with { TestPrompts = 2, TestSamples = 1 };
+            var inputs = new TrainerInputs { Train = Data.Train, Validation = Data.Validation, Test = Data.Test.Take(2).ToList(), TestSamples = 1 };
+            var folder = Path.Combine(dir, "run");
+            using (var t = new GrpoTrainer(cfg, inputs, RunFolder.Open(folder), CPU)) await t.TrainAsync();
+            var before = MetricsWriter.Read(Path.Combine(folder, "metrics.jsonl"));
+            Assert.Single(before, r => r.ContainsKey("test/accuracy"));
+            using (var t = new GrpoTrainer(cfg, inputs, RunFolder.Open(folder), CPU, resume: true))
+            {
+                Assert.Equal(1, t.Step);
+                await t.TrainAsync();
+            }
+            var after = MetricsWriter.Read(Path.Combine(folder, "metrics.jsonl"));
+            Assert.Equal(before.Count, after.Count);
+            Assert.Single(after, r => r.ContainsKey("test/accuracy"));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public async Task A_run_killed_and_resumed_logs_the_same_metrics_as_an_uninterrupted_one()
     {
         var dir = Directory.CreateTempSubdirectory("cooper-resume-").FullName;
