@@ -71,8 +71,9 @@ public static class PolicyUpdate
                     var mc = mb.Skip(mcStart).Take(cfg.MicroBatchSize).ToArray();
                     using var scope = NewDisposeScope();
                     using var batch = Sft.Collate(mc.Select(i => new SftExample(sequences[i].PromptIds, sequences[i].ResponseIds)).ToList(), padId, maxLen, policy.Device);
-                    var counts = tensor(mc.Select(i => (float)sequences[i].Count).ToArray(), ScalarType.Float32, batch.LossMask.device);   // (b,) multiplicity
-                    bool merged = mc.Any(i => sequences[i].Count > 1);
+                    // (b,) multiplicity, only when this micro-batch holds merged rows (otherwise every count is 1)
+                    Tensor? counts = mc.Any(i => sequences[i].Count > 1)
+                        ? tensor(mc.Select(i => (float)sequences[i].Count).ToArray(), ScalarType.Float32, batch.LossMask.device) : null;
                     var mask = batch.LossMask * Column(mc.Select(i => sequences[i].Weight), batch.LossMask);   // (b, T−1)
                     var adv = Column(mc.Select(i => sequences[i].Advantage), batch.LossMask);                    // (b, T−1)
                     Tensor logp, entropy;
@@ -101,11 +102,11 @@ public static class PolicyUpdate
                         perToken = perToken + cfg.KlCoef * kl;
                     }
                     if (cfg.EntropyCoef != 0) perToken = perToken - cfg.EntropyCoef * entropy;
-                    var loss = PolicyLoss.Aggregate(perToken, mask, cfg.Aggregation, new LossNorm(mbTokens, mbSeqs, cfg.MaxNewTokens), merged ? counts : null);
+                    var loss = PolicyLoss.Aggregate(perToken, mask, cfg.Aggregation, new LossNorm(mbTokens, mbSeqs, cfg.MaxNewTokens), counts);
                     loss.backward();
 
                     // diagnostics, token-weighted over the update's rollouts
-                    var m = merged ? batch.LossMask * counts.unsqueeze(1) : batch.LossMask;
+                    var m = counts is null ? batch.LossMask : batch.LossMask * counts.unsqueeze(1);
                     double n = m.sum().item<float>();
                     sumLoss += loss.item<float>();   // micro-batch parts add up to the mini-batch loss
                     sumPg += (pg * m).sum().item<float>();
