@@ -49,15 +49,27 @@ public static class ExperimentReport
     {
         var val = Series(run.Metrics, Keys.ValAccuracy);
         var reward = Series(run.Metrics, Keys.TrainReward);
-        return new Dictionary<string, double?>
+        var scalars = new Dictionary<string, double?>
         {
             ["initial_val_accuracy"] = val.Count == 0 ? null : val[0].Value,
             ["final_val_accuracy"] = val.Count == 0 ? null : val[^1].Value,
+            ["final_val_accuracy_se"] = Last(run.Metrics, "val/accuracy_se"),
             ["final_test_accuracy"] = Last(run.Metrics, Keys.TestAccuracy),
+            ["final_test_accuracy_se"] = Last(run.Metrics, "test/accuracy_se"),
+            ["final_test_distinct_rate"] = Last(run.Metrics, "test/distinct_rate"),
             ["max_train_reward"] = reward.Count == 0 ? null : reward.Max(x => x.Value),
             ["seconds"] = run.Seconds,
         };
+        foreach (int k in PassKs(run.Metrics.SelectMany(r => r.Keys)))
+            scalars[$"final_test_pass@{k}"] = Last(run.Metrics, $"test/pass@{k}");
+        return scalars;
     }
+
+    /// <summary>The k of every <c>test/pass@k</c> key among <paramref name="keys"/>, ascending.</summary>
+    private static List<int> PassKs(IEnumerable<string> keys) =>
+        keys.Where(k => k.StartsWith("test/pass@", StringComparison.Ordinal))
+            .Select(k => int.TryParse(k["test/pass@".Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : -1)
+            .Where(v => v > 0).Distinct().Order().ToList();
 
     /// <summary>Mean over seeds of a series, by step (steps present in every seed).</summary>
     public static List<(long Step, double Value)> MeanSeries(IReadOnlyList<ModeRun> runs, string key)
@@ -180,6 +192,43 @@ public static class ExperimentReport
         }
         sb.AppendLine();
 
+        // Sampling diversity: how far mean@1 is from pass@k, and how many completions differ.
+        var ks = PassKs(start.Select(kv => kv.Key).Concat(modes.SelectMany(m => ((JsonObject)m.Value!).Select(kv => kv.Key.Replace("final_test_", "test/", StringComparison.Ordinal)))));
+        if (ks.Count > 0)
+        {
+            sb.AppendLine("## pass@k and distinct completions (test)").AppendLine();
+            sb.AppendLine("pass@k is the unbiased estimator from the test samples (Chen et al. 2021); distinct is the share of a problem's samples that differ from each other, averaged; ± is the standard error over problems.").AppendLine();
+            sb.Append("| policy | mean@k ± se |").Append(string.Concat(ks.Select(k => $" pass@{k} |"))).AppendLine(" distinct |");
+            sb.Append("| --- | ---: |").Append(string.Concat(ks.Select(_ => " ---: |"))).AppendLine(" ---: |");
+            sb.Append($"| start (SFT) | {Pct(start["test/accuracy"])}{Se(start["test/accuracy_se"])} |").Append(string.Concat(ks.Select(k => $" {Pct(start[$"test/pass@{k}"])} |")))
+                .AppendLine($" {Pct(start["test/distinct_rate"])} |");
+            foreach (var (name, node) in modes)
+                sb.Append($"| {Label(name)} | {Pct(node!["final_test_accuracy"])}{Se(node["final_test_accuracy_se"])} |").Append(string.Concat(ks.Select(k => $" {Pct(node[$"final_test_pass@{k}"])} |")))
+                    .AppendLine($" {Pct(node["final_test_distinct_rate"])} |");
+            sb.AppendLine();
+            if (seeds.Count > 1) sb.AppendLine("With several seeds each cell is the mean over seeds (of accuracies and of standard errors).").AppendLine();
+        }
+
+        // Per-seed results: what the mean ± sd above is made of.
+        if (seeds.Count > 1)
+        {
+            double? s0 = start["test/accuracy"]?.GetValue<double>();
+            sb.AppendLine("## Per seed").AppendLine();
+            sb.AppendLine("| mode | seed | val start | val end | test ± se | test − start |").AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var (name, node) in modes)
+            {
+                if (node!["per_seed"] is not JsonArray per) continue;
+                foreach (var row in per)
+                {
+                    double? t = row!["final_test_accuracy"]?.GetValue<double>();
+                    string delta = t is null || s0 is null ? "–" : (t - s0 >= 0 ? "+" : "") + (100 * (t - s0)!.Value).ToString("0.0", inv);
+                    sb.AppendLine($"| {Label(name)} | {row["seed"]} | {Pct(row["initial_val_accuracy"])} | {Pct(row["final_val_accuracy"])}{Se(row["final_val_accuracy_se"])} | " +
+                        $"{Pct(row["final_test_accuracy"])}{Se(row["final_test_accuracy_se"])} | {delta} |");
+                }
+            }
+            sb.AppendLine();
+        }
+
         sb.AppendLine("## Training dynamics").AppendLine();
         sb.AppendLine("| mode | initial val acc | final val acc | max train reward | seconds |").AppendLine("| --- | ---: | ---: | ---: | ---: |");
         foreach (var (name, node) in modes)
@@ -247,5 +296,6 @@ public static class ExperimentReport
 
     private static string Pct(JsonNode? n) => n is null ? "–" : Pct(n.GetValue<double>());
     private static string Pct(double? v) => v is null || !double.IsFinite(v.Value) ? "–" : (100 * v.Value).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+    private static string Se(JsonNode? n) => n is null ? "" : " ± " + (100 * n.GetValue<double>()).ToString("0.0", CultureInfo.InvariantCulture);
     private static string Num(JsonNode? n, string format = "0.000") => n is null ? "–" : n.GetValue<double>().ToString(format, CultureInfo.InvariantCulture);
 }

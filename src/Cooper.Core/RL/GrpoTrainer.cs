@@ -323,7 +323,11 @@ public sealed class GrpoTrainer : IDisposable
         var probs = _inputs.Validation.Take(_cfg.ValPrompts).ToList();
         var m = new Dictionary<string, double>();
         if (probs.Count > 0)
-            m["val/accuracy"] = Evaluate(probs, _cfg.ValSamples, seed: 424_242).Accuracy;
+        {
+            var r = Evaluate(probs, _cfg.ValSamples, seed: 424_242);
+            m["val/accuracy"] = r.Accuracy;
+            if (!double.IsNaN(r.AccuracyStdError)) m["val/accuracy_se"] = r.AccuracyStdError;
+        }
         if (_reward.Model is { } rm && _inputs.RmValidation.Count > 0)
         {
             var rows = _inputs.RmValidation;

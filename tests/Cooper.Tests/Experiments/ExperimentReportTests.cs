@@ -91,4 +91,35 @@ public class ExperimentReportTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void Markdown_shows_pass_at_k_for_start_and_each_mode_and_a_per_seed_table()
+    {
+        static ModeRun WithSampling(string mode, long seed, double test, double se, double p2, double distinct) =>
+            new(mode, seed,
+            [
+                Row(0, ("val/accuracy", 0.40), ("val/accuracy_se", 0.02)),
+                Row(1, ("train/reward_mean", 0.3)),
+                Row(2, ("val/accuracy", 0.45), ("val/accuracy_se", 0.019)),
+                Row(2, ("test/accuracy", test), ("test/accuracy_se", se), ("test/pass@1", test), ("test/pass@2", p2), ("test/distinct_rate", distinct)),
+            ], 10, []);
+        var runs = new[] { WithSampling("rule", 1, 0.50, 0.02, 0.60, 0.40), WithSampling("rule", 2, 0.46, 0.03, 0.58, 0.50) };
+        var start = new Dictionary<string, double>
+        {
+            ["test/accuracy"] = 0.41, ["test/accuracy_se"] = 0.021, ["test/pass@1"] = 0.41, ["test/pass@2"] = 0.55, ["test/distinct_rate"] = 0.7,
+        };
+        var json = ExperimentReport.BuildJson(runs, 2, start);
+        var rule = json["modes"]!["rule"]!;
+        Assert.Equal(0.59, rule["final_test_pass@2"]!.GetValue<double>(), 12);      // mean of 0.60 and 0.58
+        Assert.Equal(0.45, rule["final_test_distinct_rate"]!.GetValue<double>(), 12);
+        Assert.Equal(0.025, rule["final_test_accuracy_se"]!.GetValue<double>(), 12);
+
+        var md = ExperimentReport.Markdown(json, runs, [], "a test");
+        Assert.Contains("| policy | mean@k ± se | pass@1 | pass@2 | distinct |", md);
+        Assert.Contains("| start (SFT) | 41.0% ± 2.1 | 41.0% | 55.0% | 70.0% |", md);
+        Assert.Contains("| rule reward | 48.0% ± 2.5 | 48.0% | 59.0% | 45.0% |", md);
+        // per seed: val end ± se, test ± se, and the difference from the start (50.0 − 41.0, 46.0 − 41.0)
+        Assert.Contains("| rule reward | 1 | 40.0% | 45.0% ± 1.9 | 50.0% ± 2.0 | +9.0 |", md);
+        Assert.Contains("| rule reward | 2 | 40.0% | 45.0% ± 1.9 | 46.0% ± 3.0 | +5.0 |", md);
+    }
 }

@@ -30,4 +30,17 @@ public class PermutationTests
         }
         Assert.Equal(6, seen.Count);
     }
+
+    [Fact]
+    public void Generator_matches_the_published_SplitMix64_sequence()
+    {
+        // Reference outputs of SplitMix64 for seed 0 (Vigna's splitmix64.c): 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4.
+        var rng = new SplitMix64(0);
+        Assert.Equal(0xE220A8397B1DCDAFUL, rng.NextUInt64());
+        Assert.Equal(0x6E789E6AA1B965F4UL, rng.NextUInt64());
+        // Below(n) is the first output modulo n: 0xE220A8397B1DCDAF % 10 = 5, % 7 = 2.
+        Assert.Equal(5, new SplitMix64(0).Below(10));
+        Assert.Equal(2, new SplitMix64(0).Below(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SplitMix64(0).Below(0));
+    }
 }

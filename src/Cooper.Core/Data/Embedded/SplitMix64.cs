@@ -25,6 +25,13 @@ public sealed class SplitMix64(ulong seed)
         return (int)(min + (long)(ulong)(((UInt128)NextUInt64() * span) >> 64));
     }
 
+    /// <summary>
+    /// An integer in [0, <paramref name="n"/>) by <c>NextUInt64() % n</c> (the draw <see cref="Shuffle{T}"/> uses;
+    /// its modulo bias is below n / 2^64).
+    /// </summary>
+    public int Below(int n) =>
+        n <= 0 ? throw new ArgumentOutOfRangeException(nameof(n), n, "must be ≥ 1") : (int)(NextUInt64() % (ulong)n);
+
     /// <summary>A double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Cooper.Data.Embedded;
 
 namespace Cooper.Rewards.Negatives;
 
@@ -31,9 +32,9 @@ public sealed partial class EmbeddedRewriter : INegativeWriter
     /// <summary>The synchronous rewrite; null when nothing in the text can be corrupted.</summary>
     public static string? Rewrite(string positive, ulong seed)
     {
-        var rng = new SplitMix(seed);
+        var rng = new SplitMix64(seed);
         var steps = StepPattern().Matches(positive);
-        if (steps.Count > 0 && rng.Next(4) != 0)
+        if (steps.Count > 0 && rng.Below(4) != 0)
         {
             var viaSteps = CorruptSteps(positive, steps, rng);
             if (viaSteps is not null) return viaSteps;
@@ -41,9 +42,9 @@ public sealed partial class EmbeddedRewriter : INegativeWriter
         return CorruptFinalAnswer(positive, rng);
     }
 
-    private static string? CorruptSteps(string text, MatchCollection steps, SplitMix rng)
+    private static string? CorruptSteps(string text, MatchCollection steps, SplitMix64 rng)
     {
-        int k = rng.Next(steps.Count);
+        int k = rng.Below(steps.Count);
         var replaced = new Dictionary<string, string>(); // old result text → new result text
         var sb = new StringBuilder();
         int pos = 0;
@@ -56,7 +57,7 @@ public sealed partial class EmbeddedRewriter : INegativeWriter
             if (i == k)
             {
                 // Alter one operand: a plausible misreading (±1..3, or a neighbouring digit).
-                bool first = rng.Next(2) == 0;
+                bool first = rng.Below(2) == 0;
                 string target = first ? na : nb;
                 string altered = Nudge(target, rng, avoidZero: op is "/" or "÷");
                 if (first) na = altered; else nb = altered;
@@ -90,7 +91,7 @@ public sealed partial class EmbeddedRewriter : INegativeWriter
         return m.Value[start..end];
     }
 
-    private static string? CorruptFinalAnswer(string text, SplitMix rng)
+    private static string? CorruptFinalAnswer(string text, SplitMix64 rng)
     {
         var boxes = BoxedPattern().Matches(text);
         if (boxes.Count == 0) return null;
@@ -101,29 +102,29 @@ public sealed partial class EmbeddedRewriter : INegativeWriter
         return string.Concat(text.AsSpan(0, last.Index), $"\\boxed{{{wrong}}}", text.AsSpan(last.Index + last.Length));
     }
 
-    private static string WrongAnswer(string v, SplitMix rng)
+    private static string WrongAnswer(string v, SplitMix64 rng)
     {
         if (TryNumber(v, out var x))
         {
-            double y = rng.Next(3) switch
+            double y = rng.Below(3) switch
             {
-                0 => x + (rng.Next(9) + 1) * (rng.Next(2) == 0 ? 1 : -1),
-                1 => rng.Next(2) == 0 ? x * 2 : x / 2,
+                0 => x + (rng.Below(9) + 1) * (rng.Below(2) == 0 ? 1 : -1),
+                1 => rng.Below(2) == 0 ? x * 2 : x / 2,
                 _ => x + 10,
             };
             if (y == x) y = x + 1;
             return Format(y);
         }
         // Not a plain number (a fraction, expression…): wrap it in a plausible slip.
-        return rng.Next(2) == 0 ? $"{v}+1" : $"2*({v})";
+        return rng.Below(2) == 0 ? $"{v}+1" : $"2*({v})";
     }
 
-    private static string Nudge(string number, SplitMix rng, bool avoidZero)
+    private static string Nudge(string number, SplitMix64 rng, bool avoidZero)
     {
         if (!TryNumber(number, out var x)) return number;
         for (int tries = 0; tries < 8; tries++)
         {
-            double delta = (rng.Next(3) + 1) * (rng.Next(2) == 0 ? 1 : -1);
+            double delta = (rng.Below(3) + 1) * (rng.Below(2) == 0 ? 1 : -1);
             double y = x + delta;
             if (y <= 0 && x > 0) y = x + Math.Abs(delta);
             if (avoidZero && y == 0) continue;
@@ -152,20 +153,5 @@ public sealed partial class EmbeddedRewriter : INegativeWriter
     {
         double r = Math.Round(x, 4);
         return r == Math.Floor(r) && Math.Abs(r) < 1e15 ? ((long)r).ToString(CultureInfo.InvariantCulture) : r.ToString("0.####", CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>SplitMix64: a small deterministic PRNG, stable across .NET versions.</summary>
-    private sealed class SplitMix(ulong seed)
-    {
-        private ulong _state = seed;
-
-        public int Next(int n)
-        {
-            ulong z = _state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            return (int)(z % (ulong)n);
-        }
     }
 }
