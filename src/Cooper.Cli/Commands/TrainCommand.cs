@@ -7,13 +7,13 @@ using Cooper.Runs;
 
 namespace Cooper.Cli.Commands;
 
-/// <summary><c>cooper train --config FILE --reward rule|rm|cooper [--set k=v …] [--resume]</c>.</summary>
+/// <summary><c>cooper train --config FILE --reward rule|rm|cooper|cooper_plus [--set k=v …] [--resume]</c>.</summary>
 public static class TrainCommand
 {
     public static Command Create(GlobalOptions g)
     {
         var config = new Option<string?>("--config") { Description = "YAML/JSON config (TrainConfig); defaults apply without one" };
-        var reward = new Option<RewardMode?>("--reward") { Description = "rule | rm | cooper (overrides the config's reward)" };
+        var reward = new Option<string?>("--reward") { Description = "rule | rm | cooper | cooper_plus (overrides the config's reward)" };
         var set = new Option<string[]>("--set") { Description = "key=value override (repeatable), e.g. --set grpo.learning_rate=1e-5", AllowMultipleArgumentsPerToken = false };
         var resume = new Option<bool>("--resume") { Description = "continue the run folder's latest checkpoint (with the run's settings; only TrainConfig.ResumeSafeKeys may change)" };
         var cmd = new Command("train", "GRPO on the policy with a rule, static reward-model or Cooper (co-trained) reward");

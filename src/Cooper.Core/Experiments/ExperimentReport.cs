@@ -284,6 +284,8 @@ public static class ExperimentReport
             lines.Add($"Cooper vs rule reward: {Pct(c)} vs {Pct(r)} final test accuracy ({(c - r >= 0 ? "+" : "")}{(100 * (c - r)).ToString("0.0", inv)} points).");
         if (Test("cooper") is { } c2 && Test("rm") is { } s)
             lines.Add($"Cooper vs static reward model: {Pct(c2)} vs {Pct(s)} ({(c2 - s >= 0 ? "+" : "")}{(100 * (c2 - s)).ToString("0.0", inv)} points).");
+        if (Test("cooper_plus") is { } c3 && Test("rule") is { } r3)
+            lines.Add($"Cooper+ vs rule reward: {Pct(c3)} vs {Pct(r3)} final test accuracy ({(c3 - r3 >= 0 ? "+" : "")}{(100 * (c3 - r3)).ToString("0.0", inv)} points).");
         int nSeeds = ((JsonArray)json["seeds"]!).Count;
         lines.Add(nSeeds < 3
             ? $"With {nSeeds} seed(s) these differences carry no error bars worth the name; treat small gaps (a few points) as noise."
@@ -292,7 +294,7 @@ public static class ExperimentReport
         return lines;
     }
 
-    private static string Label(string mode) => mode switch { "rule" => "rule reward", "rm" => "static reward model", "cooper" => "Cooper", _ => mode };
+    private static string Label(string mode) => mode switch { "rule" => "rule reward", "rm" => "static reward model", "cooper" => "Cooper", "cooper_plus" => "Cooper+", _ => mode };
 
     private static string Pct(JsonNode? n) => n is null ? "–" : Pct(n.GetValue<double>());
     private static string Pct(double? v) => v is null || !double.IsFinite(v.Value) ? "–" : (100 * v.Value).ToString("0.0", CultureInfo.InvariantCulture) + "%";

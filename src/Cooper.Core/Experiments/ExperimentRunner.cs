@@ -103,7 +103,7 @@ public static class ExperimentRunner
         foreach (var seed in cfg.Seeds)
             foreach (var mode in cfg.Modes)
             {
-                string name = $"{mode.ToString().ToLowerInvariant()}-s{seed}";
+                string name = $"{mode.Name()}-s{seed}";
                 var tc = baseTrain with { Reward = mode, Seed = seed, Name = name };
                 // The experiment reuses its run folders: each run replaces what an earlier experiment left there.
                 var folder = RunFolder.At(Path.Combine(tc.Out, name));
@@ -129,7 +129,7 @@ public static class ExperimentRunner
                     await trainer.TrainAsync(ct).ConfigureAwait(false);
                 }
                 AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-                runs.Add(new ModeRun(mode.ToString().ToLowerInvariant(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
+                runs.Add(new ModeRun(mode.Name(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
             }
 
         var settings = new JsonObject
@@ -162,12 +162,12 @@ public static class ExperimentRunner
         foreach (var seed in cfg.Seeds)
             foreach (var mode in cfg.Modes)
             {
-                var dir = Path.Combine(cfg.Out, "runs", $"{mode.ToString().ToLowerInvariant()}-s{seed}");
+                var dir = Path.Combine(cfg.Out, "runs", $"{mode.Name()}-s{seed}");
                 var metrics = Path.Combine(dir, "metrics.jsonl");
                 if (!File.Exists(metrics)) throw new FileNotFoundException($"{metrics}: missing; the experiment did not finish this run");
                 var secondsFile = Path.Combine(dir, "seconds.txt");
                 double seconds = File.Exists(secondsFile) ? double.Parse(File.ReadAllText(secondsFile), CultureInfo.InvariantCulture) : double.NaN;
-                runs.Add(new ModeRun(mode.ToString().ToLowerInvariant(), seed, MetricsWriter.Read(metrics), seconds, ReadHacks(Path.Combine(dir, "hack_examples.jsonl"))));
+                runs.Add(new ModeRun(mode.Name(), seed, MetricsWriter.Read(metrics), seconds, ReadHacks(Path.Combine(dir, "hack_examples.jsonl"))));
             }
         var old = Path.Combine(cfg.Out, "report.json");
         JsonObject? settings = File.Exists(old) ? JsonNode.Parse(File.ReadAllText(old))?["settings"]?.DeepClone() as JsonObject : null;
@@ -178,7 +178,7 @@ public static class ExperimentRunner
 
     /// <summary>The report's "what was run" sentence for <paramref name="cfg"/>.</summary>
     private static string WhatWasRun(ExperimentConfig cfg, double? minutes) =>
-        $"Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; modes {string.Join(", ", cfg.Modes.Select(m => m.ToString().ToLowerInvariant()))}; " +
+        $"Policy `{cfg.Train.Policy}`, reward model `{cfg.Train.RewardModel}`; modes {string.Join(", ", cfg.Modes.Select(m => m.Name()))}; " +
         $"{cfg.Steps} GRPO steps × {cfg.Train.Grpo.PromptsPerStep} prompts × {cfg.Train.Grpo.RolloutsPerPrompt} rollouts, policy lr {cfg.Train.Grpo.LearningRate}, " +
         $"Cooper RM lr {cfg.Train.Cooper.LearningRate}{(cfg.Train.Cooper.HardNegatives ? ", hard negatives on" : "")}; " +
         $"validation every {cfg.Train.ValEvery} steps on {cfg.Train.ValPrompts} prompts × {cfg.Train.ValSamples} samples; " +

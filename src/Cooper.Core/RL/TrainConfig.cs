@@ -137,7 +137,7 @@ public sealed record TrainConfig : IValidatable
     ];
 
     /// <summary>The run folder's name: <see cref="Name"/>, or <c>train-{reward}-s{seed}</c>.</summary>
-    public string RunName() => Name ?? $"train-{Reward.ToString().ToLowerInvariant()}-s{Seed}";
+    public string RunName() => Name ?? $"train-{Reward.Name()}-s{Seed}";
 
     /// <inheritdoc />
     public void Validate()
@@ -166,11 +166,15 @@ public sealed record TrainConfig : IValidatable
         if (Grpo.MicroBatchSize < 1) throw new ConfigException($"grpo.micro_batch_size must be ≥ 1 (got {Grpo.MicroBatchSize})");
         if (Grpo.Temperature is not > 0 || double.IsInfinity(Grpo.Temperature)) throw new ConfigException($"grpo.temperature must be > 0 (got {Grpo.Temperature})");
         if (Reward != RewardMode.Rule && string.IsNullOrWhiteSpace(RewardModel))
-            throw new ConfigException($"reward {Reward.ToString().ToLowerInvariant()} needs reward_model: set it to a reward-model folder, or use --reward rule");
+            throw new ConfigException($"reward {Reward.Name()} needs reward_model: set it to a reward-model folder, or use --reward rule");
         if (Cooper.LearningRate is not > 0 || double.IsInfinity(Cooper.LearningRate)) throw new ConfigException($"cooper.learning_rate must be > 0 (got {Cooper.LearningRate})");
         if (Cooper.WeightDecay is not >= 0 || !double.IsFinite(Cooper.WeightDecay)) throw new ConfigException($"cooper.weight_decay must be ≥ 0 (got {Cooper.WeightDecay})");
         if (Cooper.MaxGradNorm is not > 0) throw new ConfigException($"cooper.max_grad_norm must be > 0 (got {Cooper.MaxGradNorm})");
         if (Cooper.MaxNegativeAttempts < 1) throw new ConfigException($"cooper.max_negative_attempts must be ≥ 1 (got {Cooper.MaxNegativeAttempts})");
+        if (Cooper.PositivesPerPrompt < 0) throw new ConfigException($"cooper.positives_per_prompt must be ≥ 0 (0 = all; got {Cooper.PositivesPerPrompt})");
+        if (Cooper.NegativesPerPositive < 1) throw new ConfigException($"cooper.negatives_per_positive must be ≥ 1 (got {Cooper.NegativesPerPositive})");
+        if (Cooper.AnchorWeight is not >= 0 || !double.IsFinite(Cooper.AnchorWeight)) throw new ConfigException($"cooper.anchor_weight must be a finite number ≥ 0 (got {Cooper.AnchorWeight})");
+        if (Cooper.UpdatesPerStep < 1) throw new ConfigException($"cooper.updates_per_step must be ≥ 1 (got {Cooper.UpdatesPerStep})");
         if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
     }
 }

@@ -59,9 +59,9 @@ public static class TrainerSetup
     {
         RewardMode.Rule => new RuleReward(),
         RewardMode.Rm => new StaticModelReward(RewardModel.Load(cfg.RewardModel!, device)),
-        RewardMode.Cooper => new CooperReward(
+        RewardMode.Cooper or RewardMode.CooperPlus => new CooperReward(
             RewardModel.Load(checkpoint is null ? cfg.RewardModel! : Path.Combine(checkpoint, CooperReward.ModelFolder), device),
-            cfg.Cooper, assistant, (ulong)cfg.Seed, checkpoint),
-        _ => throw new ArgumentOutOfRangeException(nameof(cfg), cfg.Reward, "reward must be rule, rm or cooper"),
+            cfg.Reward == RewardMode.CooperPlus ? cfg.Cooper.Plus() : cfg.Cooper, assistant, (ulong)cfg.Seed, checkpoint),
+        _ => throw new ArgumentOutOfRangeException(nameof(cfg), cfg.Reward, "reward must be rule, rm, cooper or cooper_plus"),
     };
 }

@@ -19,6 +19,25 @@ public sealed record CooperConfig
     public EndpointConfig? Assistant { get; init; }
     /// <summary>Beyond the paper: also pair each positive with the verifier-rejected rollout the RM scores highest (if ≥ 0.5).</summary>
     public bool HardNegatives { get; init; }
+    /// <summary>Beyond the paper: distinct verified rollouts per prompt used as positives (1 = the paper's first one; 0 = all).</summary>
+    public int PositivesPerPrompt { get; init; } = 1;
+    /// <summary>Beyond the paper: rewrites (pairs) per positive (paper 1).</summary>
+    public int NegativesPerPositive { get; init; } = 1;
+    /// <summary>
+    /// Beyond the paper: weight λ of a pointwise anchor added to the pairwise loss, λ · ½[BCE(s⁺, 1) + BCE(s⁻, 0)]
+    /// on the same pairs (both sides are labelled by the verifier). The pairwise loss constrains only score
+    /// differences, so without it the scores can drift up together (0 = the paper).
+    /// </summary>
+    public double AnchorWeight { get; init; }
+    /// <summary>Beyond the paper: reward-model optimiser steps per RL step, on the same pairs (paper 1).</summary>
+    public int UpdatesPerStep { get; init; } = 1;
+
+    /// <summary>
+    /// Cooper+: the paper's stage 2 with the options beyond it that measured best on the embedded task
+    /// (docs/results): every distinct verified rollout a positive (up to 4), two rewrites each, hard
+    /// negatives, and the pointwise anchor. Learning rate, clip and assistant are this config's.
+    /// </summary>
+    public CooperConfig Plus() => this with { PositivesPerPrompt = 4, NegativesPerPositive = 2, HardNegatives = true, AnchorWeight = 1.0 };
 }
 
 /// <summary>A rollout of the step as Cooper's stage 2 sees it: which group, the texts, the verifier's verdict and the RM's score.</summary>
@@ -42,7 +61,8 @@ public sealed class CooperStage(RewardModel rm, optim.Optimizer optimizer, Coope
     {
         var groups = rollouts.Select(r => new PairRollout(r.PromptIndex, r.Question, r.Reference, r.Completion, r.VerifiedCorrect))
             .GroupBy(r => r.PromptIndex).OrderBy(g => g.Key).Select(g => (IReadOnlyList<PairRollout>)g.ToList()).ToList();
-        var pairs = (await PairBuilder.BuildAsync(groups, isCorrect, assistant, seed, cfg.MaxNegativeAttempts, ct: ct).ConfigureAwait(false)).ToList();
+        var pairs = (await PairBuilder.BuildAsync(groups, isCorrect, assistant, seed, cfg.PositivesPerPrompt, cfg.NegativesPerPositive,
+            cfg.MaxNegativeAttempts, ct: ct).ConfigureAwait(false)).ToList();
         if (cfg.HardNegatives)
             pairs.AddRange(HardNegatives(pairs, rollouts));
         return pairs;
@@ -54,7 +74,8 @@ public sealed class CooperStage(RewardModel rm, optim.Optimizer optimizer, Coope
     /// </summary>
     public static IEnumerable<PreferencePair> HardNegatives(IReadOnlyList<PreferencePair> pairs, IReadOnlyList<StageRollout> rollouts)
     {
-        foreach (var p in pairs.Where(p => p.Positive is not null).ToList())
+        // One hard pair per (prompt, positive), however many rewrites that positive was given.
+        foreach (var p in pairs.Where(p => p.Positive is not null).DistinctBy(p => (p.PromptIndex, p.Positive)).ToList())
         {
             StageRollout? best = null;
             foreach (var r in rollouts)
@@ -78,12 +99,19 @@ public sealed class CooperStage(RewardModel rm, optim.Optimizer optimizer, Coope
         }
         var pos = valid.Select(p => new RmInput(p.Question, p.Reference, p.Positive!)).ToList();
         var neg = valid.Select(p => new RmInput(p.Question, p.Reference, p.Negative!)).ToList();
-        var r = PairwiseUpdate.Step(rm, optimizer, pos, neg, cfg.MaxGradNorm);
-        m["cooper/rm_loss"] = r.Loss;
-        m["cooper/rm_grad_norm"] = r.GradNorm;
-        m["cooper/rm_skipped"] = r.Skipped ? 1 : 0;
+        var r = PairwiseUpdate.Step(rm, optimizer, pos, neg, cfg.MaxGradNorm, anchorWeight: cfg.AnchorWeight);
+        // The margin and pair accuracy are measured before the first step: how well the model ranked this step's pairs.
         m["cooper/pair_margin"] = r.MeanMargin;
         m["cooper/pair_accuracy"] = r.PairAccuracy;
+        int skipped = r.Skipped ? 1 : 0;
+        for (int i = 1; i < cfg.UpdatesPerStep; i++)
+        {
+            r = PairwiseUpdate.Step(rm, optimizer, pos, neg, cfg.MaxGradNorm, anchorWeight: cfg.AnchorWeight);
+            skipped += r.Skipped ? 1 : 0;
+        }
+        m["cooper/rm_loss"] = r.Loss;
+        m["cooper/rm_grad_norm"] = r.GradNorm;
+        m["cooper/rm_skipped"] = skipped;
         return m;
     }
 

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Cooper.Rewards;
 
 /// <summary>What one pairwise reward-model update did.</summary>
-/// <param name="Loss">Eq. 6's loss over the valid pairs (0 when there were none).</param>
+/// <param name="Loss">Eq. 6's loss over the valid pairs, plus the anchor term when one is set (0 when there were no pairs).</param>
 /// <param name="GradNorm">Global gradient norm before clipping (NaN/∞ when the step was skipped for it; 0 with no valid pair).</param>
 /// <param name="Skipped">True when no optimiser step was taken: no valid pair, or a non-finite gradient norm.</param>
 public sealed record PairwiseStepResult(double Loss, double GradNorm, bool Skipped)
@@ -36,9 +36,10 @@ public static class PairwiseUpdate
     /// <param name="positives">y⁺ inputs, one per pair.</param>
     /// <param name="negatives">y⁻ inputs, aligned with <paramref name="positives"/>.</param>
     /// <param name="maxGradNorm">Global gradient-norm clip (paper/verl 1.0).</param>
+    /// <param name="anchorWeight">Beyond the paper: λ of the pointwise anchor λ · ½[BCE(s⁺, 1) + BCE(s⁻, 0)] added per pair (0 = Eq. 6 alone).</param>
     public static PairwiseStepResult Step(RewardModel rm, optim.Optimizer optimizer,
         IReadOnlyList<RmInput> positives, IReadOnlyList<RmInput> negatives,
-        double maxGradNorm = 1.0, int microBatchPairs = 16)
+        double maxGradNorm = 1.0, int microBatchPairs = 16, double anchorWeight = 0)
     {
         if (positives.Count != negatives.Count)
             throw new ArgumentException($"pairs must align: {positives.Count} positives, {negatives.Count} negatives");
@@ -59,7 +60,10 @@ public static class PairwiseUpdate
             var s = rm.Logits(inputs).to(ScalarType.Float32);                    // (2p,)
             var sPos = s.narrow(0, 0, p);                                         // (p,)
             var sNeg = s.narrow(0, p, p);                                         // (p,)
-            var part = RewardModelLoss.Pairwise(sPos, sNeg) * ((double)p / idx.Length);
+            var chunkLoss = RewardModelLoss.Pairwise(sPos, sNeg);
+            if (anchorWeight > 0)
+                chunkLoss = chunkLoss + anchorWeight * 0.5 * (RewardModelLoss.BinaryCrossEntropy(sPos, torch.ones_like(sPos)) + RewardModelLoss.BinaryCrossEntropy(sNeg, torch.zeros_like(sNeg)));
+            var part = chunkLoss * ((double)p / idx.Length);
             part.backward();
             var margin = (sPos - sNeg).detach();                                  // (p,)
             var host = torch.stack([part.detach(), margin.sum(), margin.gt(0).sum().to(ScalarType.Float32)]).cpu().data<float>().ToArray();

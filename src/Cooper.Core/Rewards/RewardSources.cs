@@ -16,6 +16,22 @@ public enum RewardMode
     Rm,
     /// <summary>The reward model, updated every step on verifier-positive / assistant-negative pairs (<see cref="CooperReward"/>).</summary>
     Cooper,
+    /// <summary>Cooper+ (beyond the paper): Cooper with the <see cref="CooperConfig.Plus"/> preset of its options.</summary>
+    CooperPlus,
+}
+
+/// <summary>Names of <see cref="RewardMode"/> as configs, folders and reports write them.</summary>
+public static class RewardModes
+{
+    /// <summary>snake_case: <c>rule</c>, <c>rm</c>, <c>cooper</c>, <c>cooper_plus</c> (what configs and <c>--reward</c> accept).</summary>
+    public static string Name(this RewardMode mode) => mode switch
+    {
+        RewardMode.Rule => "rule",
+        RewardMode.Rm => "rm",
+        RewardMode.Cooper => "cooper",
+        RewardMode.CooperPlus => "cooper_plus",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
 }
 
 /// <summary>One step's rollouts as a reward source sees them.</summary>

@@ -144,4 +144,27 @@ public class ConfigLoaderTests : IDisposable
         Assert.Equal(c.Optim, back.Optim);
         Assert.Contains("learning_rate: 0.0003", File.ReadAllText(p));
     }
+
+    [Theory]
+    [InlineData("cooper_plus")]
+    [InlineData("cooper-plus")]
+    [InlineData("CooperPlus")]
+    public void The_cooper_plus_mode_reads_in_any_spelling_and_is_written_snake_case(string spelling)
+    {
+        var c = ConfigLoader.Load<Cooper.RL.TrainConfig>(null, [$"reward={spelling}"]);
+        Assert.Equal(Cooper.Rewards.RewardMode.CooperPlus, c.Reward);
+        Assert.Equal("cooper_plus", Cooper.Rewards.RewardModes.Name(c.Reward));
+        Assert.Equal("train-cooper_plus-s1", c.RunName());
+    }
+
+    [Theory]
+    [InlineData("cooper.positives_per_prompt=-1", "cooper.positives_per_prompt must be ≥ 0")]
+    [InlineData("cooper.negatives_per_positive=0", "cooper.negatives_per_positive must be ≥ 1")]
+    [InlineData("cooper.anchor_weight=-0.5", "cooper.anchor_weight must be a finite number ≥ 0")]
+    [InlineData("cooper.updates_per_step=0", "cooper.updates_per_step must be ≥ 1")]
+    public void Cooper_plus_options_are_range_checked(string assignment, string message)
+    {
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<Cooper.RL.TrainConfig>(null, [assignment]));
+        Assert.Contains(message, e.Message);
+    }
 }

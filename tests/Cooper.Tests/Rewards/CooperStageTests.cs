@@ -111,4 +111,36 @@ public class CooperStageTests
         Assert.Equal(0, m["cooper/valid_pair_rate"]);
         Assert.Equal(before, Flat(rm));
     }
+
+    [Fact]
+    public async Task Several_updates_per_step_equal_as_many_single_updates_on_the_same_pairs()
+    {
+        using var a = TinyRewardModel.Create(seed: 25);
+        using var b = TinyRewardModel.Create(seed: 25);
+        using var optA = optim.AdamW(a.Model.parameters(), 1e-2, weight_decay: 0.01);
+        using var optB = optim.AdamW(b.Model.parameters(), 1e-2, weight_decay: 0.01);
+        var three = new CooperStage(a, optA, new CooperConfig { UpdatesPerStep = 3 }, new WrongAnswerWriter(), EndsWithReference);
+        var one = new CooperStage(b, optB, new CooperConfig(), new WrongAnswerWriter(), EndsWithReference);
+        var m3 = await three.UpdateAsync(s_rollouts, seed: 1);
+        var first = await one.UpdateAsync(s_rollouts, seed: 1);
+        Dictionary<string, double> last = first;
+        for (int i = 0; i < 2; i++) last = await one.UpdateAsync(s_rollouts, seed: 1);
+        Assert.Equal(Flat(b), Flat(a));
+        Assert.Equal(first["cooper/pair_margin"], m3["cooper/pair_margin"], 6);   // measured before the first step
+        Assert.Equal(last["cooper/rm_loss"], m3["cooper/rm_loss"], 6);            // the last step's loss
+    }
+
+    [Fact]
+    public void The_plus_preset_turns_on_the_options_beyond_the_paper_and_keeps_the_rest()
+    {
+        var cfg = new CooperConfig { LearningRate = 3e-4, MaxNegativeAttempts = 5 };
+        var plus = cfg.Plus();
+        Assert.True(plus.HardNegatives);
+        Assert.True(plus.PositivesPerPrompt != 1 && plus.NegativesPerPositive > 1 && plus.AnchorWeight > 0);
+        Assert.Equal(3e-4, plus.LearningRate);
+        Assert.Equal(5, plus.MaxNegativeAttempts);
+        // the paper's defaults are the paper's
+        var paper = new CooperConfig();
+        Assert.Equal((1, 1, 0.0, 1, false), (paper.PositivesPerPrompt, paper.NegativesPerPositive, paper.AnchorWeight, paper.UpdatesPerStep, paper.HardNegatives));
+    }
 }

@@ -87,6 +87,79 @@ public class PairBuilderTests
         var pairs = await PairBuilder.BuildAsync(groups, Boxed, writer, seed: 1);
         Assert.All(pairs, p => Assert.Equal(PairStatus.WriterFailed, p.Status));
     }
+
+    /// <summary>Writes "{positive} wrong{n}" with n counting calls: a new, wrong negative each time.</summary>
+    private sealed class CountingWriter : INegativeWriter
+    {
+        private int _n;
+        public string Name => "counting";
+        public Task<string?> WriteAsync(string question, string positive, int attempt, ulong seed, CancellationToken ct = default) =>
+            Task.FromResult<string?>($"{positive} then \\boxed{{{900 + Interlocked.Increment(ref _n)}}}");
+    }
+
+    [Fact]
+    public async Task Every_distinct_verified_rollout_can_be_a_positive_with_several_negatives_each()
+    {
+        var groups = new List<IReadOnlyList<PairRollout>>
+        {
+            new[] { R(0, "a \\boxed{41}"), R(0, "x \\boxed{40}"), R(0, "a \\boxed{41}"), R(0, "b \\boxed{41}"), R(0, "c \\boxed{41}") },
+            new[] { R(1, "\\boxed{1}") },
+        };
+        // positives: the two first distinct verified rollouts ("a", "b"; the duplicate "a" is skipped, "c" is over the cap)
+        var pairs = await PairBuilder.BuildAsync(groups, Boxed, new CountingWriter(), seed: 7, positivesPerPrompt: 2, negativesPerPositive: 3, maxConcurrency: 1);
+        Assert.Equal(7, pairs.Count);   // 2 positives × 3 negatives + prompt 1's NoPositive
+        Assert.Equal(["a \\boxed{41}", "a \\boxed{41}", "a \\boxed{41}", "b \\boxed{41}", "b \\boxed{41}", "b \\boxed{41}"], pairs.Take(6).Select(p => p.Positive));
+        Assert.All(pairs.Take(6), p => Assert.True(p.IsValid));
+        Assert.Equal(6, pairs.Take(6).Select(p => p.Negative).Distinct().Count());
+        Assert.Equal(PairStatus.NoPositive, pairs[6].Status);
+
+        // 0 = every distinct verified rollout
+        var all = await PairBuilder.BuildAsync(groups, Boxed, new CountingWriter(), seed: 7, positivesPerPrompt: 0, negativesPerPositive: 1, maxConcurrency: 1);
+        Assert.Equal(["a \\boxed{41}", "b \\boxed{41}", "c \\boxed{41}"], all.Where(p => p.IsValid).Select(p => p.Positive));
+    }
+
+    [Fact]
+    public async Task A_repeated_negative_for_the_same_positive_is_dropped()
+    {
+        var groups = new List<IReadOnlyList<PairRollout>> { new[] { R(0, "\\boxed{41}") } };
+        var pairs = await PairBuilder.BuildAsync(groups, Boxed, new ScriptedWriter("same \\boxed{39}"), seed: 1, positivesPerPrompt: 1, negativesPerPositive: 3, maxConcurrency: 1);
+        Assert.Single(pairs);
+        Assert.Equal("same \\boxed{39}", pairs[0].Negative);
+    }
+
+    [Fact]
+    public async Task With_one_positive_and_one_negative_the_options_build_what_the_paper_builder_builds()
+    {
+        var groups = new List<IReadOnlyList<PairRollout>>
+        {
+            new[] { R(0, "x \\boxed{40}"), R(0, "first \\boxed{41}") },
+            new[] { R(1, "\\boxed{1}") },
+            new[] { R(2, "y \\boxed{41}"), R(2, "z \\boxed{41}") },
+        };
+        var seeds = new List<ulong>();
+        var a = await PairBuilder.BuildAsync(groups, Boxed, new SeedRecorder(seeds), seed: 5, maxConcurrency: 1);
+        var b = await PairBuilder.BuildAsync(groups, Boxed, new SeedRecorder(seeds), seed: 5, positivesPerPrompt: 1, negativesPerPositive: 1, maxConcurrency: 1);
+        Assert.Equal(a, b);
+        Assert.Equal(seeds.Take(seeds.Count / 2), seeds.Skip(seeds.Count / 2));
+    }
+
+    private sealed class SeedRecorder(List<ulong> seeds) : INegativeWriter
+    {
+        public string Name => "seeds";
+        public Task<string?> WriteAsync(string question, string positive, int attempt, ulong seed, CancellationToken ct = default)
+        {
+            seeds.Add(seed);
+            return Task.FromResult<string?>($"neg{seed % 1000} \\boxed{{7}}");
+        }
+    }
+
+    [Fact]
+    public async Task Option_ranges_are_checked()
+    {
+        var groups = new List<IReadOnlyList<PairRollout>> { new[] { R(0, "\\boxed{41}") } };
+        await Assert.ThrowsAsync<ArgumentException>(() => PairBuilder.BuildAsync(groups, Boxed, new CountingWriter(), 1, positivesPerPrompt: -1, negativesPerPositive: 1));
+        await Assert.ThrowsAsync<ArgumentException>(() => PairBuilder.BuildAsync(groups, Boxed, new CountingWriter(), 1, positivesPerPrompt: 1, negativesPerPositive: 0));
+    }
 }
 
 public partial class EmbeddedRewriterTests

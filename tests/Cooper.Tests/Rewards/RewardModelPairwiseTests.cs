@@ -40,6 +40,32 @@ public class RewardModelPairwiseTests
     }
 
     [Fact]
+    public void The_anchor_adds_half_the_pointwise_losses_of_both_sides()
+    {
+        using var rm = TinyRewardModel.Create(seed: 9);
+        double sPos, sNeg;
+        using (torch.no_grad())
+        using (var z = rm.Logits([s_pos, s_neg]))
+        {
+            var s = z.to(ScalarType.Float32).data<float>().ToArray();
+            (sPos, sNeg) = (s[0], s[1]);
+        }
+        static double Softplus(double x) => Math.Log(1 + Math.Exp(x));
+        // hand-worked: −log σ(s⁺ − s⁻) + λ·½[−log σ(s⁺) − log(1 − σ(s⁻))] = softplus(s⁻ − s⁺) + λ·½[softplus(−s⁺) + softplus(s⁻)]
+        double want = Softplus(sNeg - sPos) + 2.0 * 0.5 * (Softplus(-sPos) + Softplus(sNeg));
+        using var opt = optim.SGD(rm.Model.parameters(), 0.0);
+        var r = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg], anchorWeight: 2.0);
+        Assert.Equal(want, r.Loss, 4);
+
+        // Micro-batching keeps the anchor's weighting per pair.
+        using var sgd2 = optim.SGD(rm.Model.parameters(), 0.0);
+        var two = PairwiseUpdate.Step(rm, sgd2, [s_pos, s_pos2], [s_neg, s_neg2], anchorWeight: 2.0, microBatchPairs: 1);
+        var whole = PairwiseUpdate.Step(rm, sgd2, [s_pos, s_pos2], [s_neg, s_neg2], anchorWeight: 2.0);
+        Assert.Equal(whole.Loss, two.Loss, 5);
+        Assert.Equal(whole.GradNorm, two.GradNorm, 4);
+    }
+
+    [Fact]
     public void Micro_batching_gives_the_same_loss_and_gradient_norm()
     {
         using var rm = TinyRewardModel.Create(seed: 12);
