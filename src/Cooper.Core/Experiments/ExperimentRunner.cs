@@ -100,6 +100,9 @@ public static class ExperimentRunner
 
         var runs = new List<ModeRun>();
         int totalRuns = cfg.Seeds.Length * cfg.Modes.Length, done = 0;
+        // Every run starts from the same policy and reward model and validates the same problems with the same
+        // sampling seed, so step 0's validation is measured once (by the first run that has it) and reused.
+        Dictionary<string, double>? startVal = null;
         foreach (var seed in cfg.Seeds)
             foreach (var mode in cfg.Modes)
             {
@@ -110,7 +113,11 @@ public static class ExperimentRunner
                 folder.Clear();
                 var hackFile = Path.Combine(folder.Path, "hack_examples.jsonl");
                 var clock = Stopwatch.StartNew();
-                using (var trainer = new GrpoTrainer(tc, inputs, folder, device, log: m => log("warning: " + m)))
+                var runInputs = inputs;
+                bool hasModel = mode != RewardMode.Rule;
+                if (startVal is not null && (!hasModel || startVal.Keys.Any(IsRmKey)))
+                    runInputs = inputs with { StartValidation = hasModel ? startVal : startVal.Where(kv => !IsRmKey(kv.Key)).ToDictionary() };
+                using (var trainer = new GrpoTrainer(tc, runInputs, folder, device, log: m => log("warning: " + m)))
                 {
                     int runIndex = ++done;
                     // On a terminal the trainer's live progress bar shows the run; for pipes and CI one log line
@@ -129,7 +136,11 @@ public static class ExperimentRunner
                     await trainer.TrainAsync(ct).ConfigureAwait(false);
                 }
                 AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-                runs.Add(new ModeRun(mode.Name(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
+                var metrics = MetricsWriter.Read(folder.MetricsFile);
+                if (metrics.FirstOrDefault(r => r.TryGetValue("step", out var st) && st == 0 && r.ContainsKey(ExperimentReport.Keys.ValAccuracy)) is { } row0
+                    && (startVal is null || (hasModel && !startVal.Keys.Any(IsRmKey))))
+                    startVal = row0.Where(kv => kv.Key != "step").ToDictionary();
+                runs.Add(new ModeRun(mode.Name(), seed, metrics, clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
             }
 
         var settings = new JsonObject
@@ -194,6 +205,8 @@ public static class ExperimentRunner
             inputs.TestSamples, cfg.ValTemperature, cfg.ValTopP, cfg.Grpo.MaxNewTokens, seed: 777_000_003);
         return r.ToMetrics("test");
     }
+
+    private static bool IsRmKey(string key) => key.StartsWith("val/rm_", StringComparison.Ordinal);
 
     private static List<HackExample> ReadHacks(string path)
     {

@@ -18,7 +18,7 @@ using static TorchSharp.torch;
 namespace Cooper.RL;
 
 /// <summary>Everything a run needs that is not a plain setting: data, models, the assistant.</summary>
-public sealed class TrainerInputs
+public sealed record TrainerInputs
 {
     public required IReadOnlyList<MathProblem> Train { get; init; }
     public required IReadOnlyList<MathProblem> Validation { get; init; }
@@ -35,6 +35,12 @@ public sealed class TrainerInputs
     /// the one <see cref="TrainConfig.Reward"/> names. The trainer takes ownership and disposes it.
     /// </summary>
     public IRewardSource? Reward { get; init; }
+    /// <summary>
+    /// The step-0 validation metrics when the caller already has them (the experiment validates its shared
+    /// starting policy and reward model once: same problems, same sampling seed, so every run's step 0 is the
+    /// same); null = the trainer validates at step 0 itself.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? StartValidation { get; init; }
 }
 
 /// <summary>
@@ -174,14 +180,11 @@ public sealed class GrpoTrainer : IDisposable
         if (train.Count == 0)
             throw new InvalidDataException($"no training problem fits the policy's context of {context} positions with max_new_tokens {budget}: " +
                 "shorten the questions, lower grpo.max_new_tokens or use a policy with a longer context");
-        return new TrainerInputs
+        return inputs with
         {
             Train = train,
             Validation = Fit(inputs.Validation, "validation problems"),
             Test = Fit(inputs.Test, "test problems"),
-            RmValidation = inputs.RmValidation,
-            Assistant = inputs.Assistant,
-            TestSamples = inputs.TestSamples,
         };
     }
 
@@ -192,11 +195,11 @@ public sealed class GrpoTrainer : IDisposable
     {
         using var metrics = new MetricsWriter(_run.MetricsFile);
         using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"));
-        using var progress = ShowProgress ? new ProgressReporter($"train:{_cfg.Reward.ToString().ToLowerInvariant()}", _cfg.Steps, _step) : null;
+        using var progress = ShowProgress ? new ProgressReporter($"train:{_cfg.Reward.Name()}", _cfg.Steps, _step) : null;
         bool finishedBefore = _step >= _cfg.Steps;   // resumed from the last checkpoint: its final test is already logged
         if (_step == 0 && _cfg.ValEvery > 0)
         {
-            var v0 = Validate();
+            var v0 = _inputs.StartValidation is { } given ? new Dictionary<string, double>(given) : Validate();
             metrics.Write(0, v0);
             tb.Write(0, v0);
         }

@@ -43,6 +43,11 @@ public class ExperimentQuickTests
                 Assert.Equal(test, m["final_test_accuracy"]!.GetValue<double>(), 12);
                 Assert.Equal(rewards.Count, ((JsonArray)m["train_reward"]!).Count);
             }
+            // step 0 is validated once and shared: the same start in every run, the RM's numbers in every RM mode
+            var step0 = new[] { "rule", "rm", "cooper" }.Select(mode => MetricsWriter.Read(Path.Combine(dir, "runs", $"{mode}-s1", "metrics.jsonl"))[0]).ToList();
+            Assert.All(step0, r => Assert.Equal(step0[0]["val/accuracy"], r["val/accuracy"]));
+            Assert.False(step0[0].ContainsKey("val/rm_accuracy"));
+            Assert.Equal(step0[1]["val/rm_accuracy"], step0[2]["val/rm_accuracy"]);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -52,6 +52,7 @@ public class TrainerTests
     [InlineData(RewardMode.Rule)]
     [InlineData(RewardMode.Rm)]
     [InlineData(RewardMode.Cooper)]
+    [InlineData(RewardMode.CooperPlus)]
     public async Task A_few_steps_move_the_policy_but_not_the_reference_and_the_rm_only_in_cooper_mode(RewardMode mode)
     {
         var dir = Directory.CreateTempSubdirectory("cooper-train-").FullName;
@@ -66,11 +67,32 @@ public class TrainerTests
             Assert.NotEqual(policy0, Flat(trainer.Policy));
             Assert.Equal(ref0, Flat(trainer.Reference!));
             if (mode == RewardMode.Rm) Assert.Equal(rm0, Flat(trainer.RewardModel!.Model));
-            if (mode == RewardMode.Cooper) Assert.NotEqual(rm0, Flat(trainer.RewardModel!.Model));
+            if (mode is RewardMode.Cooper or RewardMode.CooperPlus) Assert.NotEqual(rm0, Flat(trainer.RewardModel!.Model));
             var rows = MetricsWriter.Read(trainer.Run.MetricsFile);
             Assert.Equal(2, rows.Count);
             Assert.All(rows, r => Assert.InRange(r["train/verified_accuracy"], 0, 1));
-            if (mode == RewardMode.Cooper) Assert.Contains(rows, r => r.ContainsKey("cooper/valid_pair_rate"));
+            if (mode is RewardMode.Cooper or RewardMode.CooperPlus) Assert.Contains(rows, r => r.ContainsKey("cooper/valid_pair_rate"));
+            // Cooper+ builds more pairs than the paper's one per prompt whenever a prompt has a positive
+            if (mode == RewardMode.CooperPlus)
+                Assert.Contains(rows, r => r["cooper/pairs"] > Config(mode, dir).Grpo.PromptsPerStep);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public async Task Given_start_validation_is_logged_at_step_zero_instead_of_measuring_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("cooper-startval-").FullName;
+        try
+        {
+            var cfg = Config(RewardMode.Rule, dir, steps: 1) with { ValEvery = 1, ValPrompts = 2, ValSamples = 1 };
+            var inputs = Inputs with { StartValidation = new Dictionary<string, double> { ["val/accuracy"] = 0.123, ["val/accuracy_se"] = 0.01 } };
+            using (var t = new GrpoTrainer(cfg, inputs, RunFolder.Open(Path.Combine(dir, "run")), CPU)) await t.TrainAsync();
+            var rows = MetricsWriter.Read(Path.Combine(dir, "run", "metrics.jsonl"));
+            Assert.Equal(0.123, rows[0]["val/accuracy"]);
+            Assert.Equal(0.01, rows[0]["val/accuracy_se"]);
+            // later validations are measured: 2 problems × 1 sample can only give 0, 0.5 or 1
+            Assert.Contains(rows[1]["val/accuracy"], new[] { 0.0, 0.5, 1.0 });
         }
         finally { Directory.Delete(dir, true); }
     }
