@@ -64,8 +64,14 @@ public class EmbeddedTaskTests
     public void The_default_sizes_generate_without_running_out_of_distinct_questions()
     {
         var s = EmbeddedTask.Generate(EmbeddedTask.DefaultSeed);
-        Assert.Equal((20_000, 200, 500), (s.Train.Count, s.Validation.Count, s.Test.Count));
-        Assert.Equal(20_700, s.All.SelectMany(x => x.Problems).Select(p => p.Question).Distinct().Count());
+        Assert.Equal((20_000, 400, 500), (s.Train.Count, s.Validation.Count, s.Test.Count));
+        Assert.Equal(20_900, s.All.SelectMany(x => x.Problems).Select(p => p.Question).Distinct().Count());
+        // Growing the validation split from 200 to 400 kept the first 200 and every test and training problem
+        // (the shipped models were built on the 200-problem version).
+        var before = EmbeddedTask.Generate(EmbeddedTask.DefaultSeed, 20_000, 200, 500);
+        Assert.Equal(before.Validation, s.Validation.Take(200));
+        Assert.Equal(before.Test, s.Test);
+        Assert.Equal(before.Train, s.Train);
     }
 
     [Fact]

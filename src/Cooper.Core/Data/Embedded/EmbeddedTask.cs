@@ -36,9 +36,11 @@ public static class EmbeddedTask
 
     /// <summary>
     /// Default split sizes: 20,000 training problems (a few epochs of SFT plus RL prompts for a tiny model),
-    /// 200 for quick validation during training and 500 held out for the final evaluation (the size of MATH-500).
+    /// 400 for validation during training (enough for a standard error of about 2 points on mean@2) and 500 held
+    /// out for the final evaluation (the size of MATH-500). The first 200 validation problems are those of the
+    /// earlier 200-problem split.
     /// </summary>
-    public static EmbeddedTaskSizes Default { get; } = new(20_000, 200, 500);
+    public static EmbeddedTaskSizes Default { get; } = new(20_000, 400, 500);
 
     /// <summary>Share of problems whose answer is an integer; the rest use a template's other answer kinds.</summary>
     public const double IntegerShare = 0.8;
@@ -61,16 +63,22 @@ public static class EmbeddedTask
         if (testCount < 0) throw new ArgumentException($"test count must be ≥ 0, got {testCount}", nameof(testCount));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         // Held-out splits first: their content must not depend on how much training data was asked for.
-        var test = GenerateSplit(seed, "test", testCount, seen);
-        var val = GenerateSplit(seed, "val", valCount, seen);
-        var train = GenerateSplit(seed, "train", trainCount, seen);
+        var test = GenerateSplit(seed, "test", 0, testCount, seen);
+        var val = GenerateSplit(seed, "val", 0, Math.Min(valCount, ValidationBeforeTrain), seen);
+        var train = GenerateSplit(seed, "train", 0, trainCount, seen);
+        // Validation problems past the first 200 are drawn after the training split, so growing the validation
+        // split changes no training problem (the shipped policy was trained on these exact problems).
+        val.AddRange(GenerateSplit(seed, "val", ValidationBeforeTrain, valCount, seen));
         return new EmbeddedSplits(seed, train, val, test);
     }
 
-    private static List<MathProblem> GenerateSplit(int seed, string split, int count, HashSet<string> seen)
+    /// <summary>Validation problems drawn before the training split (the split's size when the shipped models were built).</summary>
+    private const int ValidationBeforeTrain = 200;
+
+    private static List<MathProblem> GenerateSplit(int seed, string split, int from, int to, HashSet<string> seen)
     {
-        var problems = new List<MathProblem>(count);
-        for (int i = 0; i < count; i++)
+        var problems = new List<MathProblem>(Math.Max(0, to - from));
+        for (int i = from; i < to; i++)
         {
             for (int attempt = 0; ; attempt++)
             {
