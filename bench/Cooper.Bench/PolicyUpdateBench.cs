@@ -7,6 +7,7 @@ using Cooper.Modeling;
 using Cooper.RL;
 using Cooper.Runtime;
 using Cooper.Tokenizers;
+using Cooper.Verify;
 using TorchSharp;
 
 namespace Cooper.Bench;
@@ -46,13 +47,21 @@ public static class PolicyUpdateBench
         // equal for identical rollouts of a group (so merging applies exactly as in training).
         var seqs = samples.Where(s => s.TokenIds.Length > 0)
             .Select(s => new PolicySequence(promptIds[s.PromptIndex], s.TokenIds, s.TokenIds.Length % 2 == 0 ? 1.0 : -1.0)).ToList();
+        // Dynamic sampling (grpo.dynamic_sampling): groups whose rollouts the verifier judged all alike carry no
+        // advantage and are left out of the update.
+        var uniform = samples.GroupBy(s => s.PromptIndex)
+            .Where(g => g.Select(s => MathVerifier.Score(s.Text, problems[s.PromptIndex].ReferenceAnswer)).Distinct().Count() == 1)
+            .Select(g => g.Key).ToHashSet();
+        var informative = samples.Where(s => s.TokenIds.Length > 0 && !uniform.Contains(s.PromptIndex))
+            .Select(s => new PolicySequence(promptIds[s.PromptIndex], s.TokenIds, s.TokenIds.Length % 2 == 0 ? 1.0 : -1.0)).ToList();
         int distinct = PolicyUpdate.MergeDuplicates(seqs).Count;
         long tokens = seqs.Sum(s => (long)s.ResponseIds.Length);
         Console.WriteLine($"{torch.get_num_threads()} threads; {seqs.Count} rollouts ({prompts} prompts × {n}, T {temperature}), {distinct} distinct; {tokens} response tokens\n");
 
         var cfg = new GrpoConfig { MicroBatchSize = 32, MaxNewTokens = 200, LearningRate = 1e-4 };
-        double Time(bool merge)
+        double Time(bool merge, List<PolicySequence>? rows = null)
         {
+            rows ??= seqs;
             var times = new List<double>();
             for (int r = 0; r < reps + 1; r++)   // the first repetition warms up
             {
@@ -60,18 +69,19 @@ public static class PolicyUpdateBench
                 using var reference = CausalLM.FromPretrained(dir);
                 using var opt = torch.optim.AdamW(policy.parameters(), cfg.LearningRate, weight_decay: cfg.WeightDecay);
                 var sw = Stopwatch.StartNew();
-                PolicyUpdate.Run(policy, reference, opt, seqs, cfg with { MergeDuplicates = merge }, padId: tokenizer.PadTokenId ?? 0, seed: 1);
+                PolicyUpdate.Run(policy, reference, opt, rows, cfg with { MergeDuplicates = merge }, padId: tokenizer.PadTokenId ?? 0, seed: 1);
                 if (r > 0) times.Add(sw.Elapsed.TotalSeconds);
             }
             times.Sort();
             return times[times.Count / 2];
         }
-        double each = Time(merge: false), merged = Time(merge: true);
+        double each = Time(merge: false), merged = Time(merge: true), dynamic = Time(merge: true, informative);
         Console.WriteLine("| policy update | seconds (median of " + reps + ") | response tokens/s |");
         Console.WriteLine("| --- | ---: | ---: |");
         Console.WriteLine($"| every rollout forwarded | {each:0.000} | {tokens / each:0} |");
         Console.WriteLine($"| identical rollouts merged (default) | {merged:0.000} | {tokens / merged:0} |");
-        Console.WriteLine($"\nspeed-up {each / merged:0.00}×");
+        Console.WriteLine($"| merged, and only the {informative.Count} rollouts of the {prompts - uniform.Count} groups with mixed verdicts (dynamic sampling) | {dynamic:0.000} | {informative.Sum(x => (long)x.ResponseIds.Length) / dynamic:0} |");
+        Console.WriteLine($"\nspeed-up {each / merged:0.00}× (merging), {each / dynamic:0.00}× (merging and dynamic sampling)");
         return 0;
     }
 }

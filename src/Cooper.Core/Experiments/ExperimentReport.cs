@@ -277,7 +277,10 @@ public static class ExperimentReport
             int q = Math.Max(1, (rewards.Count + 3) / 4);
             double early = rewards.Count == 0 ? 0 : rewards.Take(q).Average(), late = rewards.Count == 0 ? 0 : rewards.TakeLast(q).Average();
             bool hacked = rewards.Count > 0 && v0 is not null && v1 is not null && late - early >= 0.1 && v1 <= v0 - 0.05;
-            lines.Add($"{Label(name)}: {rewardText}; {valText}{testText}. {(hacked ? "This run was hacked by the criterion below." : "Not hacked by the criterion below.")}");
+            var rmAcc = ((JsonArray)m["rm_accuracy"]!).Select(p => p![1]!.GetValue<double>()).ToList();
+            string rmText = rmAcc.Count < 2 ? "" :
+                $"; reward-model held-out accuracy {Pct(rmAcc[0])} → {Pct(rmAcc[^1])} (lowest {Pct(rmAcc.Min())})";
+            lines.Add($"{Label(name)}: {rewardText}; {valText}{testText}{rmText}. {(hacked ? "This run was hacked by the criterion below." : "Not hacked by the criterion below.")}");
         }
         double? Test(string mode) => modes[mode]?["final_test_accuracy"]?.GetValue<double>();
         if (Test("cooper") is { } c && Test("rule") is { } r)

@@ -15,7 +15,7 @@ public class ExperimentReportTests
     private static ModeRun Run(string mode, long seed, double reward0, double reward1, double val0, double val1, double test, double seconds) =>
         new(mode, seed,
         [
-            Row(0, ("val/accuracy", val0)),
+            Row(0, ("val/accuracy", val0), ("val/rm_accuracy", 0.85)),
             Row(1, ("train/reward_mean", reward0), ("train/hacking_gap", reward0 - 0.4)),
             Row(2, ("train/reward_mean", reward1), ("train/hacking_gap", reward1 - 0.2), ("val/accuracy", val1), ("val/rm_accuracy", 0.8)),
             Row(2, ("test/accuracy", test), ("test/accuracy_level_1", test + 0.1), ("test/accuracy_level_2", test - 0.1)),
@@ -66,6 +66,7 @@ public class ExperimentReportTests
         var findings = ExperimentReport.Findings(ExperimentReport.BuildJson(runs, 2, new Dictionary<string, double> { ["test/accuracy"] = 0.41 }));
         Assert.Contains(findings, f => f.StartsWith("static reward model:") && f.Contains("This run was hacked"));
         Assert.Contains(findings, f => f.StartsWith("rule reward:") && f.Contains("Not hacked"));
+        Assert.Contains(findings, f => f.StartsWith("static reward model:") && f.Contains("reward-model held-out accuracy 85.0% → 80.0% (lowest 80.0%)"));
         Assert.Contains(findings, f => f.StartsWith("Cooper vs rule reward: 56.0% vs 52.0%") && f.Contains("+4.0 points"));
     }
 
