@@ -90,6 +90,9 @@ public sealed class CooperStage(RewardModel rm, optim.Optimizer optimizer, Coope
     {
         var pairs = await PairsAsync(rollouts, seed, ct).ConfigureAwait(false);
         var m = PairMetrics(pairs);
+        // An endpoint assistant's running counters (requests, rewrites, failures), so a dying endpoint shows in the metrics.
+        if (assistant is Negatives.LlmRewriter llm)
+            foreach (var (k, v) in llm.ToMetrics("cooper/assistant")) m[k] = v;
         var valid = pairs.Where(p => p.IsValid).ToList();
         if (valid.Count == 0)
         {

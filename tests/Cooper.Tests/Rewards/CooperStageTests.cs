@@ -143,4 +143,31 @@ public class CooperStageTests
         var paper = new CooperConfig();
         Assert.Equal((1, 1, 0.0, 1, false), (paper.PositivesPerPrompt, paper.NegativesPerPositive, paper.AnchorWeight, paper.UpdatesPerStep, paper.HardNegatives));
     }
+
+    /// <summary>An assistant endpoint that fails on question "4*4" and otherwise answers "… = 999".</summary>
+    private sealed class StubClient : Cooper.Endpoints.ILlmClient
+    {
+        public Task<Cooper.Endpoints.ChatResult> CompleteAsync(IReadOnlyList<global::Cooper.ChatMessage> messages, Cooper.Endpoints.ChatRequestOptions? opts = null, CancellationToken ct = default) =>
+            Task.FromResult(messages[^1].Content.Contains("4*4")
+                ? new Cooper.Endpoints.ChatResult { Failure = Cooper.Endpoints.EndpointFailure.Timeout }
+                : new Cooper.Endpoints.ChatResult { Texts = ["2+3 = 999"] });
+    }
+
+    [Fact]
+    public async Task An_endpoint_assistants_counters_are_logged_with_the_stage_metrics()
+    {
+        using var rm = TinyRewardModel.Create(seed: 26);
+        using var opt = optim.AdamW(rm.Model.parameters(), 1e-3);
+        var stage = new CooperStage(rm, opt, new CooperConfig(), new LlmRewriter(new StubClient()), EndsWithReference);
+        // prompt 0 has a positive; prompt 1 has none (no call); prompt 2's positive "4+4 = 8" gets "2+3 = 999"
+        var m = await stage.UpdateAsync(s_rollouts, seed: 1);
+        Assert.Equal(2, m["cooper/assistant/requested"]);
+        Assert.Equal(2, m["cooper/assistant/rewritten"]);
+        Assert.Equal(0, m["cooper/assistant/endpoint_failures"]);
+        var fail = new CooperStage(rm, opt, new CooperConfig(), new LlmRewriter(new StubClient()), EndsWithReference);
+        var rollouts = new[] { R(0, "4*4", "16", "4*4 = 16", 0.5) };
+        var f = await fail.UpdateAsync(rollouts, seed: 1);
+        Assert.Equal(1, f["cooper/assistant/endpoint_failures"]);
+        Assert.Equal(1, f["cooper/writer_failed"]);
+    }
 }
