@@ -175,6 +175,7 @@ public sealed record TrainConfig : IValidatable
         if (Cooper.NegativesPerPositive < 1) throw new ConfigException($"cooper.negatives_per_positive must be ≥ 1 (got {Cooper.NegativesPerPositive})");
         if (Cooper.AnchorWeight is not >= 0 || !double.IsFinite(Cooper.AnchorWeight)) throw new ConfigException($"cooper.anchor_weight must be a finite number ≥ 0 (got {Cooper.AnchorWeight})");
         if (Cooper.UpdatesPerStep < 1) throw new ConfigException($"cooper.updates_per_step must be ≥ 1 (got {Cooper.UpdatesPerStep})");
+        if (Cooper.RolloutLabelWeight is not >= 0 || !double.IsFinite(Cooper.RolloutLabelWeight)) throw new ConfigException($"cooper.rollout_label_weight must be a finite number ≥ 0 (got {Cooper.RolloutLabelWeight})");
         if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
     }
 }

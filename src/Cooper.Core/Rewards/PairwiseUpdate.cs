@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Cooper.Rewards;
 
 /// <summary>What one pairwise reward-model update did.</summary>
-/// <param name="Loss">Eq. 6's loss over the valid pairs, plus the anchor term when one is set (0 when there were no pairs).</param>
+/// <param name="Loss">Eq. 6's loss over the valid pairs, plus the anchor and labelled-row terms when set (0 when there was nothing to learn from).</param>
 /// <param name="GradNorm">Global gradient norm before clipping (NaN/∞ when the step was skipped for it; 0 with no valid pair).</param>
 /// <param name="Skipped">True when no optimiser step was taken: no valid pair, or a non-finite gradient norm.</param>
 public sealed record PairwiseStepResult(double Loss, double GradNorm, bool Skipped)
@@ -17,6 +17,9 @@ public sealed record PairwiseStepResult(double Loss, double GradNorm, bool Skipp
 
     /// <summary>Fraction of valid pairs already ordered correctly (s⁺ &gt; s⁻) before the update.</summary>
     public double PairAccuracy { get; init; }
+
+    /// <summary>Labelled rows whose BCE entered the loss (0 without them).</summary>
+    public int LabelledRows { get; init; }
 }
 
 /// <summary>
@@ -37,16 +40,45 @@ public static class PairwiseUpdate
     /// <param name="negatives">y⁻ inputs, aligned with <paramref name="positives"/>.</param>
     /// <param name="maxGradNorm">Global gradient-norm clip (paper/verl 1.0).</param>
     /// <param name="anchorWeight">Beyond the paper: λ of the pointwise anchor λ · ½[BCE(s⁺, 1) + BCE(s⁻, 0)] added per pair (0 = Eq. 6 alone).</param>
+    /// <param name="labelled">
+    /// Beyond the paper: rows with a 0/1 label (the step's rollouts as the verifier judged them) whose mean BCE,
+    /// times <paramref name="labelWeight"/>, is added to the loss. With labelled rows the step is taken even
+    /// when there is no pair.
+    /// </param>
+    /// <param name="labelWeight">Weight of the labelled rows' mean BCE.</param>
     public static PairwiseStepResult Step(RewardModel rm, optim.Optimizer optimizer,
         IReadOnlyList<RmInput> positives, IReadOnlyList<RmInput> negatives,
-        double maxGradNorm = 1.0, int microBatchPairs = 16, double anchorWeight = 0)
+        double maxGradNorm = 1.0, int microBatchPairs = 16, double anchorWeight = 0,
+        IReadOnlyList<(RmInput Input, bool Label)>? labelled = null, double labelWeight = 0)
     {
         if (positives.Count != negatives.Count)
             throw new ArgumentException($"pairs must align: {positives.Count} positives, {negatives.Count} negatives");
         if (microBatchPairs < 1) throw new ArgumentException($"microBatchPairs must be ≥ 1, got {microBatchPairs}");
         var idx = Enumerable.Range(0, positives.Count).ToArray();
+        labelled = labelWeight > 0 ? labelled ?? [] : [];
         Training.Optimizers.ZeroGrad(optimizer);
-        if (idx.Length == 0) return new PairwiseStepResult(0, 0, Skipped: true);
+        if (idx.Length == 0 && labelled.Count == 0) return new PairwiseStepResult(0, 0, Skipped: true);
+
+        // The labelled rows' BCE, accumulated over micro-batches of 2 × microBatchPairs rows.
+        double labelLoss = 0;
+        for (int start = 0; start < labelled.Count; start += 2 * microBatchPairs)
+        {
+            var chunk = labelled.Skip(start).Take(2 * microBatchPairs).ToList();
+            using var scope = torch.NewDisposeScope();
+            var z = rm.Logits(chunk.Select(c => c.Input).ToList()).to(ScalarType.Float32);                  // (r,)
+            var y = torch.tensor(chunk.Select(c => c.Label ? 1f : 0f).ToArray(), device: z.device);
+            var part = RewardModelLoss.BinaryCrossEntropy(z, y) * (labelWeight * chunk.Count / labelled.Count);
+            part.backward();
+            labelLoss += part.detach().cpu().item<float>();
+        }
+        if (idx.Length == 0)
+        {
+            double n = torch.nn.utils.clip_grad_norm_(rm.Model.parameters(), maxGradNorm);
+            bool skipped = !double.IsFinite(n);
+            if (!skipped) optimizer.step();
+            Training.Optimizers.ZeroGrad(optimizer);
+            return new PairwiseStepResult(labelLoss, n, skipped) { LabelledRows = labelled.Count };
+        }
 
         double loss = 0, marginSum = 0;
         int ordered = 0;
@@ -76,9 +108,10 @@ public static class PairwiseUpdate
         bool skip = !double.IsFinite(norm);
         if (!skip) optimizer.step();
         Training.Optimizers.ZeroGrad(optimizer);
-        return new PairwiseStepResult(loss, norm, skip)
+        return new PairwiseStepResult(loss + labelLoss, norm, skip)
         {
             ValidPairs = idx.Length,
+            LabelledRows = labelled.Count,
             MeanMargin = marginSum / idx.Length,
             PairAccuracy = (double)ordered / idx.Length,
         };

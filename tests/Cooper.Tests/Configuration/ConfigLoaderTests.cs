@@ -162,6 +162,7 @@ public class ConfigLoaderTests : IDisposable
     [InlineData("cooper.negatives_per_positive=0", "cooper.negatives_per_positive must be ≥ 1")]
     [InlineData("cooper.anchor_weight=-0.5", "cooper.anchor_weight must be a finite number ≥ 0")]
     [InlineData("cooper.updates_per_step=0", "cooper.updates_per_step must be ≥ 1")]
+    [InlineData("cooper.rollout_label_weight=-1", "cooper.rollout_label_weight must be a finite number ≥ 0")]
     public void Cooper_plus_options_are_range_checked(string assignment, string message)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<Cooper.RL.TrainConfig>(null, [assignment]));

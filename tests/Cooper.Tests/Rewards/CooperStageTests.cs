@@ -136,12 +136,12 @@ public class CooperStageTests
         var cfg = new CooperConfig { LearningRate = 3e-4, MaxNegativeAttempts = 5 };
         var plus = cfg.Plus();
         Assert.True(plus.HardNegatives);
-        Assert.True(plus.PositivesPerPrompt != 1 && plus.NegativesPerPositive > 1 && plus.AnchorWeight > 0);
+        Assert.True(plus.AnchorWeight > 0 && plus.RolloutLabelWeight > 0);
         Assert.Equal(3e-4, plus.LearningRate);
         Assert.Equal(5, plus.MaxNegativeAttempts);
         // the paper's defaults are the paper's
         var paper = new CooperConfig();
-        Assert.Equal((1, 1, 0.0, 1, false), (paper.PositivesPerPrompt, paper.NegativesPerPositive, paper.AnchorWeight, paper.UpdatesPerStep, paper.HardNegatives));
+        Assert.Equal((1, 1, 0.0, 1, false, 0.0), (paper.PositivesPerPrompt, paper.NegativesPerPositive, paper.AnchorWeight, paper.UpdatesPerStep, paper.HardNegatives, paper.RolloutLabelWeight));
     }
 
     /// <summary>An assistant endpoint that fails on question "4*4" and otherwise answers "… = 999".</summary>
@@ -169,5 +169,29 @@ public class CooperStageTests
         var f = await fail.UpdateAsync(rollouts, seed: 1);
         Assert.Equal(1, f["cooper/assistant/endpoint_failures"]);
         Assert.Equal(1, f["cooper/writer_failed"]);
+    }
+
+    [Fact]
+    public async Task With_rollout_labels_the_reward_model_learns_even_without_a_valid_pair()
+    {
+        using var rm = TinyRewardModel.Create(seed: 27);
+        using var opt = optim.AdamW(rm.Model.parameters(), 1e-2, weight_decay: 0.0);
+        var stage = new CooperStage(rm, opt, new CooperConfig { RolloutLabelWeight = 1.0 }, new WrongAnswerWriter(), EndsWithReference);
+        var before = Flat(rm);
+        // prompt 1 alone: no positive, so no pair; its two (wrong) rollouts are labelled 0
+        var only = s_rollouts.Where(r => r.PromptIndex == 1).ToList();
+        double want;
+        using (no_grad())
+        using (var z = rm.Logits(only.Select(r => new RmInput(r.Question, r.Reference, r.Completion)).ToList()))
+        {
+            var s = z.to(ScalarType.Float32).data<float>().ToArray();
+            want = s.Average(x => Math.Log(1 + Math.Exp(x)));   // BCE with label 0 = softplus(z)
+        }
+        var m = await stage.UpdateAsync(only, seed: 1);
+        Assert.Equal(0, m["cooper/rm_skipped"]);
+        Assert.Equal(2, m["cooper/labelled_rows"]);
+        Assert.True(double.IsNaN(m["cooper/pair_accuracy"]));
+        Assert.Equal(want, m["cooper/rm_loss"], 4);
+        Assert.NotEqual(before, Flat(rm));
     }
 }

@@ -57,6 +57,18 @@ public class RewardModelPairwiseTests
         var r = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg], anchorWeight: 2.0);
         Assert.Equal(want, r.Loss, 4);
 
+        // Labelled rows add labelWeight × their mean BCE: one row labelled 1 (s_pos2) and one labelled 0 (s_neg2).
+        double p2, n2;
+        using (torch.no_grad())
+        using (var z = rm.Logits([s_pos2, s_neg2]))
+        {
+            var s = z.to(ScalarType.Float32).data<float>().ToArray();
+            (p2, n2) = (s[0], s[1]);
+        }
+        var withRows = PairwiseUpdate.Step(rm, opt, [s_pos], [s_neg], anchorWeight: 2.0, labelled: [(s_pos2, true), (s_neg2, false)], labelWeight: 0.5);
+        Assert.Equal(want + 0.5 * 0.5 * (Softplus(-p2) + Softplus(n2)), withRows.Loss, 4);
+        Assert.Equal(2, withRows.LabelledRows);
+
         // Micro-batching keeps the anchor's weighting per pair.
         using var sgd2 = optim.SGD(rm.Model.parameters(), 0.0);
         var two = PairwiseUpdate.Step(rm, sgd2, [s_pos, s_pos2], [s_neg, s_neg2], anchorWeight: 2.0, microBatchPairs: 1);
