@@ -139,7 +139,7 @@ public static class ExperimentRunner
                         double eta = fraction <= 0 ? 0 : elapsed / fraction - elapsed;
                         log(string.Create(CultureInfo.InvariantCulture,
                             $"[{runIndex}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
-                            $"{m["time/step_s"]:0.0}s/step ETA {TimeSpan.FromSeconds(eta):mm\\:ss}"));
+                            $"{m["time/step_s"]:0.0}s/step ETA {(int)(eta / 60)}:{(int)eta % 60:00}"));   // minutes may exceed 59
                     };
                     await trainer.TrainAsync(ct).ConfigureAwait(false);
                 }
