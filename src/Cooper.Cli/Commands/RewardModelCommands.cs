@@ -50,6 +50,12 @@ public static class RewardModelCommands
             var (train, held) = cfg.ValData is null
                 ? RewardModelTrainer.Split(rows, cfg.ValFraction, cfg.Seed)
                 : (rows, LabelledSet.Read(cfg.ValData));
+            if (cfg.AnswerEdit > 0 || cfg.StepRewrite > 0)
+            {
+                int before = train.Count;
+                (train, int edits, int rewrites) = TargetedRows.Augment(train, cfg.AnswerEdit, cfg.StepRewrite, cfg.Seed);
+                Console.WriteLine($"targeted rows: {edits} answer edits and {rewrites} step rewrites added to {before} training rows");
+            }
             if (cfg.ReferenceSwap > 0)
             {
                 int before = train.Count;

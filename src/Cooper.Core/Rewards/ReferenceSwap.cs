@@ -48,7 +48,7 @@ public static class ReferenceSwap
     }
 
     /// <summary>A plausible wrong reference: the number moved by 1–9, doubled or halved, or plus 10.</summary>
-    private static string? WrongReference(string reference, SplitMix64 rng)
+    internal static string? WrongReference(string reference, SplitMix64 rng)
     {
         if (!decimal.TryParse(reference.Trim().TrimStart('$').Replace(",", ""), NumberStyles.Number, CultureInfo.InvariantCulture, out var x)) return null;
         decimal y = rng.Range(0, 2) switch

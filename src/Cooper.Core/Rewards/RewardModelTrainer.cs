@@ -65,6 +65,16 @@ public sealed record RmTrainConfig : IValidatable
     /// row), so that only the reference explains the label; see <see cref="ReferenceSwap"/>.
     /// </summary>
     public double ReferenceSwap { get; init; }
+    /// <summary>
+    /// Beyond the paper: add answer-edited copies of this share of the training rows (only the boxed answer
+    /// changes, the label flips; see <see cref="TargetedRows"/>).
+    /// </summary>
+    public double AnswerEdit { get; init; }
+    /// <summary>
+    /// Beyond the paper: add step-rewritten copies (wrong answer, consistent-looking steps) of this share of the
+    /// correct training rows (see <see cref="TargetedRows"/>).
+    /// </summary>
+    public double StepRewrite { get; init; }
     /// <summary>Stop once this many steps are done (0 = run all): for testing a kill and resume.</summary>
     public int StopAfter { get; init; }
 
@@ -87,6 +97,8 @@ public sealed record RmTrainConfig : IValidatable
         if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (StopAfter < 0) throw new ConfigException($"stop_after must be ≥ 0 (got {StopAfter})");
         if (ReferenceSwap is < 0 or > 1) throw new ConfigException($"reference_swap must be in [0, 1] (got {ReferenceSwap})");
+        if (AnswerEdit is < 0 or > 1) throw new ConfigException($"answer_edit must be in [0, 1] (got {AnswerEdit})");
+        if (StepRewrite is < 0 or > 1) throw new ConfigException($"step_rewrite must be in [0, 1] (got {StepRewrite})");
     }
 }
 
