@@ -111,6 +111,7 @@ public sealed class GrpoTrainer : IDisposable
     public GrpoTrainer(TrainConfig cfg, TrainerInputs inputs, RunFolder run, Device device, bool resume = false, Action<string>? log = null)
     {
         cfg.Validate();
+        cfg = cfg.Resolved();
         _cfg = cfg;
         _run = run;
         _device = device;

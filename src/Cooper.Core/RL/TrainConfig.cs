@@ -139,6 +139,12 @@ public sealed record TrainConfig : IValidatable
     /// <summary>The run folder's name: <see cref="Name"/>, or <c>train-{reward}-s{seed}</c>.</summary>
     public string RunName() => Name ?? $"train-{Reward.Name()}-s{Seed}";
 
+    /// <summary>
+    /// The config a run actually uses: with <see cref="RewardMode.CooperPlus"/> the Cooper+ preset applied to
+    /// <see cref="Cooper"/> (<see cref="CooperConfig.Plus"/>), so that the run's <c>config.yaml</c> shows the values it trains with.
+    /// </summary>
+    public TrainConfig Resolved() => Reward == RewardMode.CooperPlus ? this with { Cooper = Cooper.Plus() } : this;
+
     /// <inheritdoc />
     public void Validate()
     {

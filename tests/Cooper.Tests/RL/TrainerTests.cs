@@ -75,6 +75,11 @@ public class TrainerTests
             // Cooper+ also learns from the step's verifier-labelled rollouts: every distinct one of the 2 × 4
             if (mode == RewardMode.CooperPlus)
                 Assert.All(rows, r => Assert.InRange(r["cooper/labelled_rows"], 1, 8));
+            // The run's config.yaml shows the Cooper settings it trained with (the Cooper+ preset applied).
+            var written = File.ReadAllText(trainer.Run.ConfigFile);
+            bool plus = mode == RewardMode.CooperPlus;
+            Assert.Contains($"hard_negatives: {(plus ? "true" : "false")}", written);
+            Assert.Contains($"anchor_weight: {(plus ? "1" : "0")}", written);
         }
         finally { Directory.Delete(dir, true); }
     }
