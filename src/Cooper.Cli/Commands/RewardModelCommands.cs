@@ -62,6 +62,13 @@ public static class RewardModelCommands
                 train = ReferenceSwap.Augment(train, cfg.ReferenceSwap, cfg.Seed);
                 Console.WriteLine($"reference swap: {train.Count - before} swapped copies added to {before} training rows");
             }
+            if (cfg.AnswerRows > 0)
+            {
+                var answerRows = TargetedRows.AnswerRows(train, cfg.AnswerRows, cfg.Seed);
+                Console.WriteLine($"answer rows: {answerRows.Count} one-line rows from {train.Select(r => r.Reference.Trim()).Distinct().Count()} references" +
+                                  (cfg.AnswerRowsOnly ? " (training on these alone)" : $" added to {train.Count} training rows"));
+                train = cfg.AnswerRowsOnly ? answerRows : [.. train, .. answerRows];
+            }
             Console.WriteLine($"train {train.Count} rows ({train.Count(r => r.Label)} correct), validation {held.Count} rows ({held.Count(r => r.Label)} correct)");
             var run = RunFolder.At(cfg.Out);
             var result = RewardModelTrainer.Train(cfg, train, held, run, () => RewardModelTrainer.Initialise(cfg, device), device, Console.WriteLine);

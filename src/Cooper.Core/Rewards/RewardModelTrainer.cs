@@ -75,6 +75,16 @@ public sealed record RmTrainConfig : IValidatable
     /// correct training rows (see <see cref="TargetedRows"/>).
     /// </summary>
     public double StepRewrite { get; init; }
+    /// <summary>
+    /// Beyond the paper: add this many answer-row pairs per distinct reference (a one-line completion boxing the
+    /// reference or a wrong number, empty question; see <see cref="TargetedRows.AnswerRows"/>). 0 = off.
+    /// </summary>
+    public int AnswerRows { get; init; }
+    /// <summary>
+    /// Train on the answer rows alone (the first stage of a curriculum: the data file only supplies references);
+    /// needs <see cref="AnswerRows"/> &gt; 0.
+    /// </summary>
+    public bool AnswerRowsOnly { get; init; }
     /// <summary>Stop once this many steps are done (0 = run all): for testing a kill and resume.</summary>
     public int StopAfter { get; init; }
 
@@ -99,6 +109,10 @@ public sealed record RmTrainConfig : IValidatable
         if (ReferenceSwap is < 0 or > 1) throw new ConfigException($"reference_swap must be in [0, 1] (got {ReferenceSwap})");
         if (AnswerEdit is < 0 or > 1) throw new ConfigException($"answer_edit must be in [0, 1] (got {AnswerEdit})");
         if (StepRewrite is < 0 or > 1) throw new ConfigException($"step_rewrite must be in [0, 1] (got {StepRewrite})");
+        if (AnswerRows < 0) throw new ConfigException($"answer_rows must be ≥ 0 (got {AnswerRows})");
+        if (AnswerRowsOnly && AnswerRows == 0) throw new ConfigException("answer_rows_only needs answer_rows > 0 (pairs per reference)");
+        if (AnswerRowsOnly && (AnswerEdit > 0 || StepRewrite > 0 || ReferenceSwap > 0))
+            throw new ConfigException("answer_rows_only trains on the answer rows alone: set answer_edit, step_rewrite and reference_swap to 0");
     }
 }
 

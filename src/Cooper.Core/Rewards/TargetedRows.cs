@@ -83,6 +83,53 @@ public static partial class TargetedRows
         return null;
     }
 
+    /// <summary>
+    /// Answer rows: for each distinct numeric reference in <paramref name="rows"/>, <paramref name="perReference"/>
+    /// pairs of a one-line completion <c>The answer is \boxed{x}.</c> under an empty question — x the reference
+    /// (label true) or a wrong number near it (label false; off by 1–9, doubled, halved, +10 or one digit changed).
+    /// Short inputs in which only the comparison of the answer with the reference explains the label: a
+    /// curriculum's first stage (a small model learns to compare here in minutes, and on full completions
+    /// not at all; docs/REWARD_MODEL.md). Every label is confirmed by the rule verifier.
+    /// </summary>
+    public static List<LabelledExample> AnswerRows(IReadOnlyList<LabelledExample> rows, int perReference, long seed)
+    {
+        if (perReference < 0) throw new ArgumentException($"answer_rows must be ≥ 0, got {perReference}");
+        var result = new List<LabelledExample>();
+        var rng = new SplitMix64(SplitMix64.Derive((ulong)seed, 0xA4500UL));
+        int r = 0;
+        foreach (var reference in rows.Select(x => x.Reference.Trim()).Distinct(StringComparer.Ordinal))
+        {
+            string right = $"The answer is \\boxed{{{reference}}}.";
+            if (perReference == 0 || !IsNumber(reference) || !MathVerifier.Score(right, reference)) continue;
+            for (int k = 0; k < perReference; k++)
+            {
+                string? wrong = WrongNumber(reference, rng);
+                if (wrong is null) break;
+                string completion = $"The answer is \\boxed{{{wrong}}}.";
+                if (MathVerifier.Score(completion, reference)) continue;
+                result.Add(new LabelledExample("", reference, right, true) { Id = $"answer-row-{r}-{k}+" });
+                result.Add(new LabelledExample("", reference, completion, false) { Id = $"answer-row-{r}-{k}-" });
+            }
+            r++;
+        }
+        return result;
+    }
+
+    /// <summary>A wrong number near <paramref name="reference"/>: <see cref="ReferenceSwap.WrongReference"/>'s moves, or one digit changed.</summary>
+    private static string? WrongNumber(string reference, SplitMix64 rng)
+    {
+        if (rng.Below(4) != 0) return ReferenceSwap.WrongReference(reference, rng);
+        var digits = Enumerable.Range(0, reference.Length).Where(i => char.IsAsciiDigit(reference[i])).ToArray();
+        if (digits.Length == 0) return null;
+        int at = digits[rng.Below(digits.Length)];
+        char d = (char)('0' + (reference[at] - '0' + 1 + rng.Below(9)) % 10);
+        if (at == 0 && d == '0' && reference.Length > 1) d = '1' == reference[at] ? '2' : '1';
+        return string.Concat(reference.AsSpan(0, at), d.ToString(), reference.AsSpan(at + 1));
+    }
+
+    private static bool IsNumber(string s) =>
+        decimal.TryParse(s.TrimStart('$').Replace(",", ""), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out _);
+
     private static IEnumerable<int> Choose(int count, double fraction, ulong seed)
     {
         if (fraction == 0 || count == 0) return [];

@@ -90,3 +90,30 @@ public class TargetedRowsTests
         Assert.Throws<ArgumentException>(() => TargetedRows.Augment(rows, 1.5, 0, seed: 1));
     }
 }
+
+public class AnswerRowsTests
+{
+    [Fact]
+    public void Each_numeric_reference_gets_balanced_one_line_pairs_that_the_verifier_confirms()
+    {
+        var rows = new List<LabelledExample>
+        {
+            new("q1", "41", "… \\boxed{41}", true),
+            new("q1", "41", "… \\boxed{43}", false),          // same reference: counted once
+            new("q2", "1200", "… \\boxed{1200}", true),
+            new("q3", "x+1", "… \\boxed{x+1}", true),          // not a number: no wrong neighbour to draw, skipped
+        };
+        var answerRows = TargetedRows.AnswerRows(rows, perReference: 3, seed: 1);
+        Assert.Equal(12, answerRows.Count);                    // 2 references × 3 pairs × 2
+        Assert.Equal(6, answerRows.Count(r => r.Label));
+        Assert.All(answerRows, r =>
+        {
+            Assert.Equal("", r.Question);
+            Assert.Matches(@"^The answer is \\boxed\{-?[0-9.]+\}\.$", r.Completion);
+            Assert.Equal(r.Label, MathVerifier.Score(r.Completion, r.Reference));
+        });
+        Assert.Contains(answerRows, r => r is { Reference: "41", Label: true, Completion: "The answer is \\boxed{41}." });
+        Assert.Equal(answerRows, TargetedRows.AnswerRows(rows, 3, seed: 1));
+        Assert.Empty(TargetedRows.AnswerRows(rows, 0, seed: 1));
+    }
+}
