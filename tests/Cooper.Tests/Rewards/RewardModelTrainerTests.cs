@@ -140,6 +140,10 @@ public class RewardModelTrainerTests
     [InlineData("warmup_ratio=1", "warmup_ratio must be in [0, 1)")]
     [InlineData("dtype=float16", "dtype must be float32 or bfloat16")]
     [InlineData("init=", "init is required")]
+    [InlineData("answer_edit=1.5", "answer_edit must be in [0, 1]")]
+    [InlineData("step_rewrite=-0.1", "step_rewrite must be in [0, 1]")]
+    [InlineData("answer_rows=-1", "answer_rows must be ≥ 0")]
+    [InlineData("answer_rows_only=true", "answer_rows_only needs answer_rows > 0")]
     public void Bad_settings_are_rejected_with_what_to_change(string assignment, string message)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<RmTrainConfig>(null, ["data=x.jsonl", "init=models/policy", assignment]));
