@@ -11,7 +11,9 @@ namespace Cooper.Tests.RL;
 /// reward mode on a fixed seed equal the ones recorded before the reward-source redesign
 /// (<c>Fixtures/golden-metrics/*.jsonl</c>, written by <c>cooper train</c> at commit cc2b0ce with the
 /// settings below), value for value; only timing fields are ignored and keys added since (new
-/// diagnostics) are allowed.
+/// diagnostics) are allowed. <c>rm.jsonl</c> and <c>cooper.jsonl</c> were re-recorded with the same command on
+/// 2026-12-01 when the shipped reward model was replaced (the files of cc2b0ce had passed with the old model
+/// up to then; <c>rule.jsonl</c>, which no reward model touches, is still cc2b0ce's).
 /// </summary>
 [Collection("NonParallel")]
 public class GoldenMetricsTests
