@@ -47,10 +47,14 @@ public static class ReferenceSwap
         return row with { Reference = reference, Label = !row.Label, Id = row.Id is null ? null : row.Id + "~swap" };
     }
 
+    /// <summary>A reference that is a plain number (optionally with a leading <c>$</c> and thousands commas).</summary>
+    internal static bool TryNumber(string reference, out decimal x) =>
+        decimal.TryParse(reference.Trim().TrimStart('$').Replace(",", ""), NumberStyles.Number, CultureInfo.InvariantCulture, out x);
+
     /// <summary>A plausible wrong reference: the number moved by 1–9, doubled or halved, or plus 10.</summary>
     internal static string? WrongReference(string reference, SplitMix64 rng)
     {
-        if (!decimal.TryParse(reference.Trim().TrimStart('$').Replace(",", ""), NumberStyles.Number, CultureInfo.InvariantCulture, out var x)) return null;
+        if (!TryNumber(reference, out var x)) return null;
         decimal y = rng.Range(0, 2) switch
         {
             0 => x + rng.Range(1, 9) * (rng.Chance(0.5) ? 1 : -1),

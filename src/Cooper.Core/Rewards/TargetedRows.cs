@@ -100,7 +100,7 @@ public static partial class TargetedRows
         foreach (var reference in rows.Select(x => x.Reference.Trim()).Distinct(StringComparer.Ordinal))
         {
             string right = $"The answer is \\boxed{{{reference}}}.";
-            if (perReference == 0 || !IsNumber(reference) || !MathVerifier.Score(right, reference)) continue;
+            if (perReference == 0 || !ReferenceSwap.TryNumber(reference, out _) || !MathVerifier.Score(right, reference)) continue;
             for (int k = 0; k < perReference; k++)
             {
                 string? wrong = WrongNumber(reference, rng);
@@ -126,9 +126,6 @@ public static partial class TargetedRows
         if (at == 0 && d == '0' && reference.Length > 1) d = '1' == reference[at] ? '2' : '1';
         return string.Concat(reference.AsSpan(0, at), d.ToString(), reference.AsSpan(at + 1));
     }
-
-    private static bool IsNumber(string s) =>
-        decimal.TryParse(s.TrimStart('$').Replace(",", ""), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out _);
 
     private static IEnumerable<int> Choose(int count, double fraction, ulong seed)
     {
