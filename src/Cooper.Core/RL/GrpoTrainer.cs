@@ -8,6 +8,7 @@ using Cooper.Generation;
 using Cooper.Modeling;
 using Cooper.Rewards;
 using Cooper.Rewards.Negatives;
+using Cooper.Rollouts;
 using Cooper.Runs;
 using Cooper.Tokenizers;
 using Cooper.Training;
@@ -54,6 +55,7 @@ public sealed record TrainerInputs
 /// <item>the reward source's update (Cooper's stage 2: pairs from this step's rollouts and one pairwise
 /// step of the reward model), before the policy update, so the next step is scored by the updated model;</item>
 /// <item>the policy update (<see cref="PolicyUpdate"/>);</item>
+/// <item>the rollout backend's sync: inference servers load the updated weights (<see cref="EndpointRollouts"/>; nothing to do in process);</item>
 /// <item>metrics, validation, the hacking alarm, checkpoints.</item>
 /// </list>
 /// Departures from verl are in <see cref="GrpoConfig"/>'s docs. Randomness: every sampling seed is
@@ -71,6 +73,8 @@ public sealed class GrpoTrainer : IDisposable
     private readonly ITokenizer _tokenizer;
     private readonly PolicyPrompt _prompt;
     private readonly IRewardSource _reward;
+    private readonly IRolloutBackend _rollouts;
+    private bool _rolloutsSynced;
     private readonly TorchSharp.Modules.AdamW _policyOptim;
     private readonly LrSchedule _schedule;
     private readonly HackingMonitor _monitor;
@@ -135,6 +139,9 @@ public sealed class GrpoTrainer : IDisposable
         _schedule = new LrSchedule(ScheduleKind.WarmupConstant, cfg.Grpo.LearningRate, cfg.Grpo.WarmupSteps, cfg.Steps);
 
         _reward = inputs.Reward ?? TrainerSetup.RewardSource(cfg, inputs.Assistant ?? new EmbeddedRewriter(), device, latest);
+        _rollouts = cfg.Rollout.Backend == RolloutBackend.Endpoint
+            ? new EndpointRollouts(cfg.Rollout, _policy, _tokenizer, run.Path, _tokenizer.Encode(_prompt.Text(_inputs.Train[0])), Console.Error.WriteLine)
+            : new LocalRollouts(_policy, _tokenizer);
 
         if (latest is not null)
         {
@@ -236,16 +243,19 @@ public sealed class GrpoTrainer : IDisposable
         var problems = BatchProblems(step);
         int n = _cfg.Grpo.RolloutsPerPrompt;
 
-        // 1. rollouts
-        _policy.eval();
-        var engine = new RolloutEngine(_policy, _tokenizer);
+        // 1. rollouts (in process, or on servers holding this policy's weights)
+        if (!_rolloutsSynced)
+        {
+            await _rollouts.SyncAsync(step, ct).ConfigureAwait(false);
+            _rolloutsSynced = true;
+        }
         var promptIds = problems.Select(p => _tokenizer.Encode(_prompt.Text(p))).ToList();
-        var samples = engine.Generate(promptIds, new SamplingParams
+        var samples = await _rollouts.GenerateAsync(promptIds, new SamplingParams
         {
             Temperature = _cfg.Grpo.Temperature, TopP = _cfg.Grpo.TopP, MaxNewTokens = _cfg.Grpo.MaxNewTokens, N = n,
             StopTokenIds = _prompt.StopTokenIds,
             Seed = (long)(SplitMix64.Derive((ulong)_cfg.Seed, 0x5EED, (ulong)step) & 0x7FFFFFFFFFFFFFFF),
-        });
+        }, ct).ConfigureAwait(false);
         double tRollout = clock.Elapsed.TotalSeconds;
         long generated = samples.Sum(s => (long)s.TokenIds.Length);
 
@@ -279,12 +289,17 @@ public sealed class GrpoTrainer : IDisposable
             if (_cfg.Grpo.DynamicSampling && zeroStd.Contains(s.PromptIndex)) continue;
             if (s.TokenIds.Length == 0) continue;
             double w = _cfg.Grpo.MaskTruncated && s.FinishReason == FinishReason.Length ? 0.0 : 1.0;
-            seqs.Add(new PolicySequence(promptIds[s.PromptIndex], s.TokenIds, adv[i], w));
+            seqs.Add(new PolicySequence(promptIds[s.PromptIndex], s.TokenIds, adv[i], w, SampledLogProbs: s.LogProbs));
         }
         var u = PolicyUpdate.Run(_policy, _reference, _policyOptim, seqs, _cfg.Grpo, _padId, (long)SplitMix64.Derive((ulong)_cfg.Seed, 0xB0B, (ulong)step));
         double tPolicy = clock.Elapsed.TotalSeconds;
 
-        // 7. metrics
+        // 7. the next step samples from the updated policy (servers reload it; in process nothing to do)
+        clock.Restart();
+        foreach (var (k, v) in await _rollouts.SyncAsync(step + 1, ct).ConfigureAwait(false)) m[k] = v;
+        double tSync = clock.Elapsed.TotalSeconds;
+
+        // 8. metrics
         double rewardMean = rewards.Average(), acc = verified.Count(v => v) / (double)verified.Length;
         m["train/reward_mean"] = rewardMean;
         m["train/reward_std"] = Std(rewards);
@@ -305,11 +320,13 @@ public sealed class GrpoTrainer : IDisposable
         m["policy/grad_norm"] = u.GradNorm;
         m["policy/lr"] = lr;
         m["policy/rows"] = u.Rows;   // forwarded rows: fewer than the rollouts when identical ones were merged
+        if (!double.IsNaN(u.LogProbGap)) m["rollout/logprob_gap"] = u.LogProbGap;   // sampler vs trainer, per token
         m["time/rollout_s"] = tRollout;
         m["time/scoring_s"] = tScore;
         m["time/rm_update_s"] = tRm;
         m["time/policy_update_s"] = tPolicy;
-        m["time/step_s"] = tRollout + tScore + tRm + tPolicy;
+        if (_cfg.Rollout.Backend != RolloutBackend.Local) m["time/sync_s"] = tSync;
+        m["time/step_s"] = tRollout + tScore + tRm + tPolicy + tSync;
         m["perf/rollout_tokens_per_s"] = generated / Math.Max(1e-9, tRollout);
         bool alarm = _monitor.Add(rewardMean, acc);
         m["alarm/hacking"] = alarm ? 1 : 0;
@@ -409,6 +426,7 @@ public sealed class GrpoTrainer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _rollouts.Dispose();
         _policyOptim.Dispose();
         _policy.Dispose();
         _reference?.Dispose();

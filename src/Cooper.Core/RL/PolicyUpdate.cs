@@ -11,7 +11,8 @@ namespace Cooper.RL;
 /// <param name="Advantage">A_i, broadcast over the response.</param>
 /// <param name="Weight">1 normally; 0 to give the sequence no loss (masked truncation).</param>
 /// <param name="Count">How many identical rollouts this row stands for (see <see cref="PolicyUpdate.MergeDuplicates"/>).</param>
-public sealed record PolicySequence(int[] PromptIds, int[] ResponseIds, double Advantage, double Weight = 1.0, int Count = 1);
+/// <param name="SampledLogProbs">The sampler's log-prob of each response token, when known: compared with the trainer's (<see cref="PolicyUpdateStats.LogProbGap"/>).</param>
+public sealed record PolicySequence(int[] PromptIds, int[] ResponseIds, double Advantage, double Weight = 1.0, int Count = 1, float[]? SampledLogProbs = null);
 
 /// <summary>Statistics of one policy update.</summary>
 public sealed record PolicyUpdateStats(double Loss, double PgLoss, double Kl, double ClipFraction, double ClipFractionLower,
@@ -19,6 +20,13 @@ public sealed record PolicyUpdateStats(double Loss, double PgLoss, double Kl, do
 {
     /// <summary>Rows forwarded: the rollouts, or fewer when identical ones were merged.</summary>
     public int Rows { get; init; }
+
+    /// <summary>
+    /// Mean |sampler − trainer| log-prob per response token before the update (the train–inference gap: the sampler's
+    /// KV-cached decode, or a server's kernels and dtype, against the trainer's full forward); NaN when no sequence
+    /// carried <see cref="PolicySequence.SampledLogProbs"/>.
+    /// </summary>
+    public double LogProbGap { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -55,6 +63,7 @@ public static class PolicyUpdate
         double sumLoss = 0, sumPg = 0, sumKl = 0, sumClip = 0, sumClipLow = 0, sumApproxKl = 0, sumEnt = 0, sumNorm = 0;
         long tokens = 0;
         int steps = 0, microCount = 0;
+        double gapSum = 0, gapTokens = 0;
         policy.train();
         for (int epoch = 0; epoch < cfg.PpoEpochs; epoch++)
         {
@@ -92,6 +101,13 @@ public static class PolicyUpdate
                         entropy = zeros_like(logp);
                     }
                     var oldLp = old is null ? logp.detach() : Gather(old, mc, batch.LossMask);
+                    if (epoch == 0 && mc.Any(i => sequences[i].SampledLogProbs is not null))
+                    {
+                        var (sampled, has) = SampledAligned(mc.Select(i => sequences[i]).ToList(), batch.LossMask);   // (b, T−1) each
+                        var w = counts is null ? has : has * counts.unsqueeze(1);
+                        gapSum += ((oldLp - sampled).abs() * w).sum().item<float>();
+                        gapTokens += w.sum().item<float>();
+                    }
                     var sur = PolicyLoss.Surrogate(logp, oldLp, adv, cfg.ClipLow, cfg.ClipHigh, cfg.DualClip);
                     var pg = sur.PerToken;                                                                        // (b, T−1)
                     var perToken = pg.alias();
@@ -125,7 +141,8 @@ public static class PolicyUpdate
         }
         double t = Math.Max(1, tokens);
         return new PolicyUpdateStats(sumLoss / Math.Max(1, steps), sumPg / t, sumKl / t, sumClip / t, sumClipLow / t,
-            sumApproxKl / t, sumEnt / t, sumNorm / Math.Max(1, steps), tokens, steps) { Rows = sequences.Count };
+            sumApproxKl / t, sumEnt / t, sumNorm / Math.Max(1, steps), tokens, steps)
+        { Rows = sequences.Count, LogProbGap = gapTokens > 0 ? gapSum / gapTokens : double.NaN };
     }
 
     /// <summary>
@@ -186,6 +203,28 @@ public static class PolicyUpdate
             Array.Copy(src, 0, buf, k * t, Math.Min(t, src.Length));
         }
         return tensor(buf, [rows.Length, t], ScalarType.Float32, like.device);
+    }
+
+    /// <summary>
+    /// The sequences' sampled log-probs placed at their targets' positions (response token k of a prompt of length P is
+    /// target P−1+k), and a mask of the positions that have one (response tokens only).
+    /// </summary>
+    private static (Tensor Sampled, Tensor Has) SampledAligned(IReadOnlyList<PolicySequence> seqs, Tensor like)
+    {
+        long t = like.shape[1];
+        var values = new float[seqs.Count * t];
+        var has = new float[seqs.Count * t];
+        for (int k = 0; k < seqs.Count; k++)
+        {
+            if (seqs[k].SampledLogProbs is not { } lp) continue;
+            int start = seqs[k].PromptIds.Length - 1;
+            for (int j = 0; j < Math.Min(lp.Length, seqs[k].ResponseIds.Length) && start + j < t; j++)
+            {
+                values[k * t + start + j] = lp[j];
+                has[k * t + start + j] = 1;
+            }
+        }
+        return (tensor(values, [seqs.Count, t], ScalarType.Float32, like.device), tensor(has, [seqs.Count, t], ScalarType.Float32, like.device));
     }
 
     private static Tensor Column(IEnumerable<double> values, Tensor like)

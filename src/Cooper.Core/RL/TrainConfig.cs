@@ -124,6 +124,8 @@ public sealed record TrainConfig : IValidatable
     public GrpoConfig Grpo { get; init; } = new();
     /// <summary>Cooper stage-2 settings.</summary>
     public CooperConfig Cooper { get; init; } = new();
+    /// <summary>Where training rollouts are sampled: in process (default) or on inference servers.</summary>
+    public Rollouts.RolloutConfig Rollout { get; init; } = new();
 
     /// <summary>
     /// Keys <c>--resume</c> lets change: they decide when things are saved, measured at the end or reached
@@ -134,6 +136,8 @@ public sealed record TrainConfig : IValidatable
         "out", "name", "stop_after", "checkpoint_every", "keep_checkpoints", "val_every", "test_data", "test_prompts", "test_samples",
         "cooper.assistant.base_url", "cooper.assistant.api_key_env", "cooper.assistant.max_concurrency",
         "cooper.assistant.timeout_seconds", "cooper.assistant.max_retries",
+        "rollout.urls", "rollout.model", "rollout.sync_dir", "rollout.requests_per_server", "rollout.timeout_seconds",
+        "rollout.api_key_env", "rollout.probe", "rollout.probe_tolerance",
     ];
 
     /// <summary>The run folder's name: <see cref="Name"/>, or <c>train-{reward}-s{seed}</c>.</summary>
@@ -183,5 +187,6 @@ public sealed record TrainConfig : IValidatable
         if (Cooper.UpdatesPerStep < 1) throw new ConfigException($"cooper.updates_per_step must be ≥ 1 (got {Cooper.UpdatesPerStep})");
         if (Cooper.RolloutLabelWeight is not >= 0 || !double.IsFinite(Cooper.RolloutLabelWeight)) throw new ConfigException($"cooper.rollout_label_weight must be a finite number ≥ 0 (got {Cooper.RolloutLabelWeight})");
         if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
+        Rollout.Validate();
     }
 }

@@ -149,4 +149,32 @@ public class PolicyUpdateTests
         using var model = CausalLM.Create(Tiny, seed: 3);
         return model.parameters().SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
     }
+
+    [Theory]
+    [InlineData(0, 1)]   // one update: the trainer's log-probs are the forward's own
+    [InlineData(3, 2)]   // mini-batches and epochs: the old log-probs computed before the first step
+    public void The_logprob_gap_is_the_mean_distance_between_the_sampler_and_the_trainer(int miniBatch, int epochs)
+    {
+        var seqs = Sequences();
+        int maxLen = seqs.Max(x => x.PromptIds.Length + x.ResponseIds.Length);
+        float[][] full;
+        using (var m = CausalLM.Create(Tiny, seed: 3)) full = PolicyUpdate.TargetLogProbs(m, seqs, 8, 0, maxLen);
+        // target j is token j+1: response token k of a prompt of length P is target P−1+k
+        float[] Response(int i) => full[i].AsSpan(seqs[i].PromptIds.Length - 1, seqs[i].ResponseIds.Length).ToArray();
+
+        double Gap(float offset, bool lastWithout)
+        {
+            var with = seqs.Select((x, i) => x with { SampledLogProbs = lastWithout && i == seqs.Count - 1 ? null : Response(i).Select(v => v + offset).ToArray() }).ToList();
+            using var model = CausalLM.Create(Tiny, seed: 3);
+            using var opt = optim.SGD(model.parameters(), 0.1);
+            var cfg = new GrpoConfig { MicroBatchSize = 2, KlCoef = 0, MiniBatchSize = miniBatch, PpoEpochs = epochs, MaxNewTokens = 8 };
+            return PolicyUpdate.Run(model, null, opt, with, cfg, padId: 0, seed: 1).LogProbGap;
+        }
+        Assert.InRange(Gap(0f, false), 0, 1e-5);
+        Assert.Equal(0.25, Gap(0.25f, false), 4);
+        Assert.Equal(0.5, Gap(-0.5f, true), 4);   // a sequence without sampled log-probs is left out, not counted as 0
+        using var m2 = CausalLM.Create(Tiny, seed: 3);
+        using var o2 = optim.SGD(m2.parameters(), 0.1);
+        Assert.True(double.IsNaN(PolicyUpdate.Run(m2, null, o2, seqs, new GrpoConfig { KlCoef = 0 }, 0, 1).LogProbGap));
+    }
 }

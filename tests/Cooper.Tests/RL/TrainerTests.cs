@@ -71,6 +71,9 @@ public class TrainerTests
             var rows = MetricsWriter.Read(trainer.Run.MetricsFile);
             Assert.Equal(2, rows.Count);
             Assert.All(rows, r => Assert.InRange(r["train/verified_accuracy"], 0, 1));
+            // The sampler (KV-cached, left-padded decode) and the trainer (one right-padded forward) agree on every
+            // sampled token's log-prob: the ratio starts at 1 as it must on-policy.
+            Assert.All(rows, r => Assert.InRange(r["rollout/logprob_gap"], 0, 1e-3));
             if (mode is RewardMode.Cooper or RewardMode.CooperPlus) Assert.Contains(rows, r => r.ContainsKey("cooper/valid_pair_rate"));
             // Cooper+ also learns from the step's verifier-labelled rollouts: every distinct one of the 2 × 4
             if (mode == RewardMode.CooperPlus)
