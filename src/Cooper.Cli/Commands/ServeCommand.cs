@@ -3,7 +3,7 @@ using Cooper.Serving;
 
 namespace Cooper.Cli.Commands;
 
-/// <summary><c>cooper serve</c>: an OpenAI-compatible chat endpoint on 127.0.0.1 over one local model, until Ctrl+C.</summary>
+/// <summary><c>cooper serve</c>: OpenAI-compatible chat and completions endpoints on 127.0.0.1 over one local model, until Ctrl+C.</summary>
 public static class ServeCommand
 {
     public static Command Create(GlobalOptions g)
@@ -17,18 +17,24 @@ public static class ServeCommand
             DefaultValueFactory = _ => PromptFormat.Auto,
         };
         var maxTokens = new Option<int>("--default-max-tokens") { Description = "max_tokens when a request sets none", DefaultValueFactory = _ => new ServeOptions().DefaultMaxTokens };
+        var maxRows = new Option<int>("--max-batch-rows")
+        {
+            Description = "largest batch one request may decode, prompts × n (larger ones get 400)",
+            DefaultValueFactory = _ => new ServeOptions().MaxBatchRows,
+        };
         var maxBody = new Option<long>("--max-body-bytes")
         {
             Description = "largest request body; larger ones get 413 (default 4 MiB)",
             DefaultValueFactory = _ => new ServeOptions().MaxRequestBodyBytes,
         };
 
-        var cmd = new Command("serve", "Serve a model at /v1/chat/completions and /v1/models (OpenAI-compatible, loopback only)");
+        var cmd = new Command("serve", "Serve a model at /v1/chat/completions, /v1/completions and /v1/models (OpenAI/vLLM-compatible), with SGLang's /update_weights_from_disk (loopback only)");
         cmd.Options.Add(model);
         cmd.Options.Add(port);
         cmd.Options.Add(name);
         cmd.Options.Add(format);
         cmd.Options.Add(maxTokens);
+        cmd.Options.Add(maxRows);
         cmd.Options.Add(maxBody);
         cmd.SetAction((pr, ct) => g.RunAsync(pr, async () =>
         {
@@ -40,6 +46,7 @@ public static class ServeCommand
                 Name = pr.GetValue(name),
                 PromptFormat = pr.GetValue(format),
                 DefaultMaxTokens = pr.GetValue(maxTokens),
+                MaxBatchRows = pr.GetValue(maxRows),
                 MaxRequestBodyBytes = pr.GetValue(maxBody),
                 Device = device,
                 Log = Console.WriteLine,

@@ -123,7 +123,7 @@ public sealed class RolloutEngine
                     tokens[r].Add(id);
                     logps[r].Add(host[2 * b + 1]);
                     if (stopIds.Contains(id)) { finish[r] = FinishReason.Stop; stoppedByToken[r] = true; }
-                    else if (stopWindow > 0 && ContainsStop(tokens[r], stopWindow, p.StopStrings)) finish[r] = FinishReason.Stop;
+                    else if (stopWindow > 0 && ContainsStop(tokens[r], stopWindow, p)) finish[r] = FinishReason.Stop;
                     else if (tokens[r].Count >= p.MaxNewTokens) finish[r] = FinishReason.Length;
                     if (finish[r] is null) live++;
                 }
@@ -159,7 +159,7 @@ public sealed class RolloutEngine
             if (_tokenizer is not null)
             {
                 var textIds = (stoppedByToken[r] ? ids[..^1] : ids).Where(id => id < _tokenizer.VocabSize).ToArray();
-                text = _tokenizer.Decode(textIds, skipSpecialTokens: true);
+                text = _tokenizer.Decode(textIds, p.SkipSpecialTokens);
                 int cut = p.StopStrings.Select(s => text.IndexOf(s, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
                 if (cut >= 0) text = text[..cut];
             }
@@ -168,12 +168,12 @@ public sealed class RolloutEngine
         return results;
     }
 
-    private bool ContainsStop(List<int> ids, int window, IReadOnlyList<string> stops)
+    private bool ContainsStop(List<int> ids, int window, SamplingParams p)
     {
         int start = Math.Max(0, ids.Count - window);
         var tail = ids.GetRange(start, ids.Count - start).Where(id => id < _tokenizer!.VocabSize).ToArray();
-        var text = _tokenizer!.Decode(tail, skipSpecialTokens: true);
-        foreach (var s in stops)
+        var text = _tokenizer!.Decode(tail, p.SkipSpecialTokens);
+        foreach (var s in p.StopStrings)
             if (text.Contains(s, StringComparison.Ordinal)) return true;
         return false;
     }

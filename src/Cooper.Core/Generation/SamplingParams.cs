@@ -33,6 +33,12 @@ public sealed record SamplingParams
     /// <summary>Do not stop at the tokenizer's EOS (the explicit <see cref="StopTokenIds"/> still apply).</summary>
     public bool IgnoreEos { get; init; }
 
+    /// <summary>
+    /// Leave special tokens out of <see cref="RolloutSample.Text"/> and out of the text stop strings are looked for
+    /// in (vLLM's <c>skip_special_tokens</c>, default true).
+    /// </summary>
+    public bool SkipSpecialTokens { get; init; } = true;
+
     /// <summary>Seed of the sampling generator: the same call with the same seed gives the same samples.</summary>
     public long Seed { get; init; }
 
@@ -63,7 +69,7 @@ public enum FinishReason
 /// <param name="PromptIndex">Index of its prompt in the request.</param>
 /// <param name="SampleIndex">0 … N−1 among that prompt's samples.</param>
 /// <param name="TokenIds">Generated ids (prompt excluded), a stop token included.</param>
-/// <param name="Text">Decoded text without special tokens, cut before a stop string; empty without a tokenizer.</param>
+/// <param name="Text">Decoded text (without special tokens unless <see cref="SamplingParams.SkipSpecialTokens"/> is off; a stop token never), cut before a stop string; empty without a tokenizer.</param>
 /// <param name="LogProbs">log p of each generated token under the sampling distribution at temperature τ (before top-k/top-p; τ = 1 when greedy).</param>
 /// <param name="FinishReason">Stop or Length.</param>
 public sealed record RolloutSample(int PromptIndex, int SampleIndex, int[] TokenIds, string Text, float[] LogProbs, FinishReason FinishReason);

@@ -66,11 +66,31 @@ public sealed class CausalLM : nn.Module
             throw new InvalidDataException($"{dir} holds a sequence-classification model ({string.Join(", ", config.Architectures)}): load it with SequenceClassifier.FromPretrained");
         var m = new CausalLM(config);
         m.to(dtype ?? DefaultDtype(config));
-        HfCheckpoint.LoadInto(m, dir, name =>
-            (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
+        HfCheckpoint.LoadInto(m, dir, m.IsIgnorableKey);
         m.eval();
         return (CausalLM)m.to(device ?? CPU);
     }
+
+    /// <summary>
+    /// Copies the weights of the HF folder <paramref name="dir"/> into this model in place (converting dtype and
+    /// device), e.g. to serve a newer checkpoint of the same run. Its <c>config.json</c> must describe the same
+    /// architecture (<see cref="ModelConfig.ArchitectureDifferences"/>); every safetensors header is checked
+    /// before a weight is touched (<see cref="HfCheckpoint.LoadInto"/>), so a folder refused with
+    /// <see cref="InvalidDataException"/> or <see cref="FileNotFoundException"/> leaves the weights unchanged.
+    /// </summary>
+    public void LoadWeights(string dir)
+    {
+        var config = ModelConfig.Load(dir);
+        var differences = Config.ArchitectureDifferences(config);
+        if (differences.Count > 0)
+            throw new InvalidDataException(
+                $"{Path.Combine(dir, "config.json")} describes another architecture than the loaded model: {string.Join("; ", differences)}");
+        HfCheckpoint.LoadInto(this, dir, IsIgnorableKey);
+    }
+
+    /// <summary>Checkpoint keys with no parameter here: a tied <c>lm_head.weight</c>, old <c>rotary_emb.inv_freq</c> buffers.</summary>
+    private bool IsIgnorableKey(string name) =>
+        (Config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
 
     internal static ScalarType DefaultDtype(ModelConfig config) =>
         config.Dtype is "bfloat16" or "float16" or "float32" ? HfCheckpoint.ParseDtype(config.Dtype) : ScalarType.Float32;

@@ -179,6 +179,38 @@ public sealed record ModelConfig
         return this;
     }
 
+    /// <summary>
+    /// The fields that make <paramref name="other"/> a different network than this one, each as
+    /// <c>name: theirs (this: ours)</c>; empty when weights saved under one load into a model built from the other.
+    /// Shapes (vocab, widths, layers, heads, biases, tying, labels) and the computation (activation, norm epsilon,
+    /// rotary settings, context) count; ids, dtype and other bookkeeping do not.
+    /// </summary>
+    public IReadOnlyList<string> ArchitectureDifferences(ModelConfig other)
+    {
+        var differences = new List<string>();
+        void Compare<T>(string name, T ours, T theirs)
+        {
+            if (!EqualityComparer<T>.Default.Equals(ours, theirs)) differences.Add($"{name}: {theirs} (this: {ours})");
+        }
+        Compare("model_type", ModelType, other.ModelType);
+        Compare("vocab_size", VocabSize, other.VocabSize);
+        Compare("hidden_size", HiddenSize, other.HiddenSize);
+        Compare("intermediate_size", IntermediateSize, other.IntermediateSize);
+        Compare("num_hidden_layers", NumHiddenLayers, other.NumHiddenLayers);
+        Compare("num_attention_heads", NumAttentionHeads, other.NumAttentionHeads);
+        Compare("num_key_value_heads", NumKeyValueHeads, other.NumKeyValueHeads);
+        Compare("head_dim", HeadDim, other.HeadDim);
+        Compare("hidden_act", HiddenAct, other.HiddenAct);
+        Compare("max_position_embeddings", MaxPositionEmbeddings, other.MaxPositionEmbeddings);
+        Compare("rms_norm_eps", RmsNormEps, other.RmsNormEps);
+        Compare("rope", Rope, other.Rope);
+        Compare("attention_bias", AttentionBias, other.AttentionBias);
+        Compare("mlp_bias", MlpBias, other.MlpBias);
+        Compare("tie_word_embeddings", TieWordEmbeddings, other.TieWordEmbeddings);
+        Compare("num_labels", NumLabels, other.NumLabels);
+        return differences;
+    }
+
     private static void Positive(int v, string name)
     {
         if (v <= 0) throw new ArgumentException($"{name} must be > 0, got {v}");

@@ -19,18 +19,30 @@ public static class ChatCompletionResponse
                 ["index"] = s.SampleIndex,
                 ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = s.Text },
                 ["logprobs"] = null,
-                ["finish_reason"] = s.FinishReason switch
-                {
-                    FinishReason.Stop => "stop",
-                    FinishReason.Length => "length",
-                    _ => throw new ArgumentException($"finish reason {s.FinishReason} has no OpenAI name"),
-                },
+                ["finish_reason"] = FinishReasonName(s.FinishReason),
             });
+        return Envelope(id, "chat.completion", created, model, choices, promptTokens, samples);
+    }
+
+    /// <summary>OpenAI's name of a finish reason.</summary>
+    internal static string FinishReasonName(FinishReason reason) => reason switch
+    {
+        FinishReason.Stop => "stop",
+        FinishReason.Length => "length",
+        _ => throw new ArgumentException($"finish reason {reason} has no OpenAI name"),
+    };
+
+    /// <summary>
+    /// The fields around the choices: <c>id</c>, <c>object</c>, <c>created</c>, <c>model</c>, and <c>usage</c>, whose
+    /// <c>completion_tokens</c> sums every sample's tokens (a stop token included), as OpenAI and vLLM count them.
+    /// </summary>
+    internal static JsonObject Envelope(string id, string kind, DateTimeOffset created, string model, JsonArray choices, int promptTokens, IReadOnlyList<RolloutSample> samples)
+    {
         int completionTokens = samples.Sum(s => s.TokenIds.Length);
         return new JsonObject
         {
             ["id"] = id,
-            ["object"] = "chat.completion",
+            ["object"] = kind,
             ["created"] = created.ToUnixTimeSeconds(),
             ["model"] = model,
             ["choices"] = choices,

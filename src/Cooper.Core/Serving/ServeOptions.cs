@@ -59,6 +59,13 @@ public sealed record ServeOptions
     public int MaxN { get; init; } = 16;
 
     /// <summary>
+    /// Largest batch one request may decode: prompts × <c>n</c> rows (a <c>/v1/completions</c> request with a list of
+    /// prompts decodes them all together). Bounds the KV cache a request allocates: rows × (longest prompt +
+    /// max_tokens) positions per layer.
+    /// </summary>
+    public int MaxBatchRows { get; init; } = 256;
+
+    /// <summary>
     /// Largest request body, in bytes; a larger one gets 413 <c>request_too_large</c> (when it declares its length,
     /// before a byte of it is read). Default 4 MiB: a request that fills a 128k-token context is well under 1 MB
     /// of text, and Kestrel's own default (30 MB) would let a client tie up memory for nothing.
@@ -89,6 +96,7 @@ public sealed record ServeOptions
         if (!Enum.IsDefined(PromptFormat)) throw new ArgumentException($"PromptFormat {PromptFormat} is unknown: use auto, chatml, llama3 or plain");
         if (DefaultMaxTokens < 1) throw new ArgumentException($"DefaultMaxTokens must be ≥ 1, got {DefaultMaxTokens}");
         if (MaxN < 1) throw new ArgumentException($"MaxN must be ≥ 1, got {MaxN}");
+        if (MaxBatchRows < 1) throw new ArgumentException($"MaxBatchRows must be ≥ 1, got {MaxBatchRows}");
         if (MaxRequestBodyBytes < 1) throw new ArgumentException($"MaxRequestBodyBytes must be ≥ 1, got {MaxRequestBodyBytes}");
         if (string.IsNullOrWhiteSpace(ServedName)) throw new ArgumentException($"cannot derive a model name from '{ModelDir}': set Name");
         return this;

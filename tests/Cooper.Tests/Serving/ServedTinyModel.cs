@@ -20,6 +20,9 @@ public sealed class ServedTinyModel : IAsyncLifetime
     /// <summary>Context length of the model (max_position_embeddings).</summary>
     public const int Context = 128;
 
+    /// <summary>Seed of the served model's random weights.</summary>
+    public const long Seed = 1234;
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "cooper-serve-test-" + Guid.NewGuid().ToString("N"));
 
     public ModelServer Server { get; private set; } = null!;
@@ -29,11 +32,8 @@ public sealed class ServedTinyModel : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var tokenizer = CharTokenizer.Create("0123456789+-*/=(). ?abcdefghijklmnopqrstuvwxyzQA:\n");
-        var config = TinyModels.CausalLM(tokenizer, Context);
         var dir = ModelDir;
-        using (var model = CausalLM.Create(config, seed: 1234)) model.SavePretrained(dir);
-        tokenizer.Save(dir);
+        SaveModel(dir, Seed);
         Server = await ModelServer.StartAsync(new ServeOptions { ModelDir = dir, Port = 0, Log = Log.Enqueue });
         Http.BaseAddress = new Uri(Server.Url);
     }
@@ -49,11 +49,29 @@ public sealed class ServedTinyModel : IAsyncLifetime
     public async Task<(int Status, JsonObject Json)> ChatAsync(JsonObject body) => await PostRawAsync(body.ToJsonString());
 
     /// <summary>POSTs raw text (possibly not JSON) to /v1/chat/completions.</summary>
-    public async Task<(int Status, JsonObject Json)> PostRawAsync(string body)
+    public Task<(int Status, JsonObject Json)> PostRawAsync(string body) => PostAsync(Http, "/v1/chat/completions", body);
+
+    /// <summary>POSTs <paramref name="body"/> to /v1/completions; returns the status and the parsed reply.</summary>
+    public Task<(int Status, JsonObject Json)> CompleteAsync(JsonObject body) => PostAsync(Http, "/v1/completions", body.ToJsonString());
+
+    /// <summary>POSTs raw text to <paramref name="path"/> of the server behind <paramref name="http"/>; returns the status and the parsed reply.</summary>
+    public static async Task<(int Status, JsonObject Json)> PostAsync(HttpClient http, string path, string body)
     {
-        using var response = await Http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
         var json = await response.Content.ReadFromJsonAsync<JsonObject>();
         return ((int)response.StatusCode, json!);
+    }
+
+    /// <summary>The tiny model's character tokenizer.</summary>
+    public static CharTokenizer Tokenizer() => CharTokenizer.Create("0123456789+-*/=(). ?abcdefghijklmnopqrstuvwxyzQA:\n");
+
+    /// <summary>Saves a tiny random model drawn from <paramref name="seed"/> with <see cref="Tokenizer"/> as an HF folder.</summary>
+    public static void SaveModel(string dir, long seed, Func<ModelConfig, ModelConfig>? change = null)
+    {
+        var tokenizer = Tokenizer();
+        var config = TinyModels.CausalLM(tokenizer, Context);
+        using (var model = CausalLM.Create(change?.Invoke(config) ?? config, seed)) model.SavePretrained(dir);
+        tokenizer.Save(dir);
     }
 
     /// <summary>A one-question request.</summary>

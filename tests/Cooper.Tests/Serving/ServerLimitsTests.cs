@@ -59,12 +59,12 @@ public class ServerLimitsTests(ServedTinyModel served)
     [Fact]
     public async Task An_unknown_path_gets_404_in_OpenAI_error_shape()
     {
-        using var response = await served.Http.PostAsJsonAsync("/v1/completions", new JsonObject());
+        using var response = await served.Http.PostAsJsonAsync("/v1/embeddings", new JsonObject());
         var (status, error) = await ReadErrorAsync(response);
 
         Assert.Equal(404, status);
         Assert.NotNull(error);
-        Assert.Equal("Invalid URL (POST /v1/completions)", error["message"]!.GetValue<string>());
+        Assert.Equal("Invalid URL (POST /v1/embeddings)", error["message"]!.GetValue<string>());
         Assert.Equal("invalid_request_error", error["type"]!.GetValue<string>());
     }
 
