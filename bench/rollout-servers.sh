@@ -2,10 +2,11 @@
 # Rollouts on `cooper serve` processes (loopback): GRPO step time in process vs 1 and 2 local servers, then a run
 # that loses one of two servers (kill -9) after its second step and must still log every step.
 #   bash bench/rollout-servers.sh            (after `dotnet build Cooper.slnx -c Release`)
-# Environment: STEPS (default 8), OUT (default runs/bench-rollout-servers), THREADS (torch threads per process, default 1).
+# Environment: STEPS (default 8), OUT (default runs/bench-rollout-servers), THREADS (torch threads per process, default 1),
+# COOPER (the command, default: dotnet src/Cooper.Cli/bin/Release/net10.0/cooper.dll).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CLI=(dotnet src/Cooper.Cli/bin/Release/net10.0/cooper.dll)
+read -r -a CLI <<< "${COOPER:-dotnet src/Cooper.Cli/bin/Release/net10.0/cooper.dll}"
 STEPS=${STEPS:-8}
 OUT=${OUT:-runs/bench-rollout-servers}
 THREADS=${THREADS:-1}

@@ -157,4 +157,48 @@ public class EndpointRolloutsTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public async Task A_run_whose_last_server_dies_stops_before_the_step_and_resumes_on_another()
+    {
+        var dir = Directory.CreateTempSubdirectory("cooper-endpoint-resume-").FullName;
+        var a = await Serve();
+        ModelServer? b = null;
+        try
+        {
+            TrainConfig Config(string url) => new()
+            {
+                Policy = ShippedModels.Policy, Reward = RewardMode.Rule, Steps = 3, Seed = 5, ValEvery = 0, CheckpointEvery = 1, Out = dir,
+                Grpo = new GrpoConfig { PromptsPerStep = 2, RolloutsPerPrompt = 4, MaxNewTokens = 120, LearningRate = 1e-4, WarmupSteps = 0, MicroBatchSize = 8 },
+                Rollout = new RolloutConfig { Backend = RolloutBackend.Endpoint, Urls = [url] },
+            };
+            var inputs = new TrainerInputs { Train = Data.Train, Validation = Data.Validation };
+            var run = Path.Combine(dir, "run");
+            using (var trainer = new GrpoTrainer(Config(a.Url), inputs, RunFolder.Open(run), CPU) { ShowProgress = false })
+            {
+                trainer.OnStep = (step, _) => { if (step == 1) a.StopAsync().GetAwaiter().GetResult(); };
+                var e = await Assert.ThrowsAsync<InvalidOperationException>(() => trainer.TrainAsync());
+                Assert.Contains("no rollout server holds the current weights", e.Message);
+                Assert.Equal(1, trainer.Step);   // step 2 was not applied
+            }
+            Assert.Equal([1], MetricsWriter.Read(Path.Combine(run, "metrics.jsonl")).Select(r => (int)r["step"]));
+
+            // Another server (rollout.urls may change on resume) gets the checkpoint's weights and the run goes on.
+            b = await Serve();
+            using (var resumed = new GrpoTrainer(Config(b.Url), inputs, RunFolder.Open(run), CPU, resume: true) { ShowProgress = false })
+            {
+                Assert.Equal(1, resumed.Step);
+                await resumed.TrainAsync();
+            }
+            var rows = MetricsWriter.Read(Path.Combine(run, "metrics.jsonl"));
+            Assert.Equal([1, 2, 3], rows.Select(r => (int)r["step"]));
+            Assert.All(rows, r => Assert.InRange(r["rollout/probe_logprob_diff"], 0, 1e-4));
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            if (b is not null) await b.DisposeAsync();
+            Directory.Delete(dir, true);
+        }
+    }
 }
