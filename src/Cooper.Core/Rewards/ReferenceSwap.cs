@@ -44,7 +44,7 @@ public static class ReferenceSwap
         if (reference is null || reference == row.Reference) return null;
         bool accepted = MathVerifier.Score(row.Completion, reference);
         if (accepted == row.Label) return null;           // the verifier must agree that the label flipped
-        return row with { Reference = reference, Label = !row.Label, Id = row.Id is null ? null : row.Id + "~swap" };
+        return row with { Reference = reference, Label = !row.Label, RuleLabel = !row.Label, JudgeLabel = null, Id = row.Id is null ? null : row.Id + "~swap" };
     }
 
     /// <summary>A reference that is a plain number (optionally with a leading <c>$</c> and thousands commas).</summary>

@@ -62,7 +62,7 @@ public static partial class TargetedRows
         if (answer is null || answer == current) return null;
         string completion = string.Concat(row.Completion.AsSpan(0, last.Index), $"\\boxed{{{answer}}}", row.Completion.AsSpan(last.Index + last.Length));
         if (MathVerifier.Score(completion, row.Reference) == row.Label) return null;   // the verifier must agree that the label flipped
-        return row with { Completion = completion, Label = !row.Label, Id = row.Id is null ? null : row.Id + "~answer" };
+        return row with { Completion = completion, Label = !row.Label, RuleLabel = !row.Label, JudgeLabel = null, Id = row.Id is null ? null : row.Id + "~answer" };
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public static partial class TargetedRows
             var rewritten = EmbeddedRewriter.Rewrite(row.Completion, seed * 0x9E3779B97F4A7C15UL + attempt);
             if (rewritten is null || Boxed().Replace(rewritten, "") == steps) continue;
             if (MathVerifier.Score(rewritten, row.Reference)) continue;
-            return row with { Completion = rewritten, Label = false, Id = row.Id is null ? null : row.Id + "~rewrite" };
+            return row with { Completion = rewritten, Label = false, RuleLabel = false, JudgeLabel = null, Id = row.Id is null ? null : row.Id + "~rewrite" };
         }
         return null;
     }

@@ -37,6 +37,8 @@ public class ReferenceSwapTests
         var copy = ReferenceSwap.Swap(s_wrong, new SplitMix64(1))!;
         Assert.Equal("38", copy.Reference);
         Assert.True(copy.Label);
+        var annotated = ReferenceSwap.Swap(s_wrong with { RuleLabel = false, JudgeLabel = false }, new SplitMix64(1))!;
+        Assert.Equal((true, (bool?)true, (bool?)null), (annotated.Label, annotated.RuleLabel, annotated.JudgeLabel));
         Assert.Equal(s_wrong.Completion, copy.Completion);
     }
 

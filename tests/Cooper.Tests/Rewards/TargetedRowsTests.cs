@@ -33,6 +33,12 @@ public class TargetedRowsTests
         var copy = TargetedRows.AnswerEdit(s_wrong, new SplitMix64(1))!;
         Assert.Equal("Pens: 3*12=38.\nTotal: 38+5=43.\nThe answer is \\boxed{41}.", copy.Completion);
         Assert.True(copy.Label);
+        // An annotated row's verdicts describe the original completion: the copy carries the verifier's on the new
+        // one and no judge's.
+        var annotated = TargetedRows.AnswerEdit(s_wrong with { RuleLabel = false, JudgeLabel = false }, new SplitMix64(1))!;
+        Assert.Equal((true, (bool?)true, (bool?)null), (annotated.Label, annotated.RuleLabel, annotated.JudgeLabel));
+        var rewrite = TargetedRows.StepRewrite(s_right with { RuleLabel = true, JudgeLabel = true }, 1)!;
+        Assert.Equal((false, (bool?)false, (bool?)null), (rewrite.Label, rewrite.RuleLabel, rewrite.JudgeLabel));
     }
 
     [Fact]
