@@ -27,8 +27,9 @@ public static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "evaluate only the first N problems" };
         var prompt = new Option<PromptStyle>("--prompt-style") { Description = "plain (Q:/A:, embedded models) or chat (chat template)", DefaultValueFactory = _ => PromptStyle.Plain };
         var outFile = new Option<string?>("--out") { Description = "JSONL of every sample with its verdict (default: next to nothing)" };
+        var tokenizerDir = new Option<string?>("--tokenizer") { Description = "tokenizer folder (default: the model folder), for a policy folder without tokenizer files" };
         var cmd = new Command("eval", "mean@k accuracy judged by the verifier, overall and per data source / difficulty");
-        foreach (var o in new Option[] { model, data, samples, temperature, topP, maxNew, limit, prompt, outFile }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, samples, temperature, topP, maxNew, limit, prompt, outFile, tokenizerDir }) cmd.Options.Add(o);
         cmd.SetAction(pr => g.Run(pr, () =>
         {
             var device = g.InitTorch(pr);
@@ -36,7 +37,7 @@ public static class EvalCommand
             var problems = LoadProblems(spec);
             if (pr.GetValue(limit) is { } n) problems = problems.Take(n).ToList();
             using var policy = CausalLM.FromPretrained(pr.GetValue(model)!, device);
-            var tokenizer = TokenizerLoader.Load(pr.GetValue(model)!);
+            var tokenizer = TokenizerLoader.Load(pr.GetValue(tokenizerDir) ?? pr.GetValue(model)!);
             var policyPrompt = new PolicyPrompt(pr.GetValue(prompt), tokenizer);
             problems = FitPrompts(policyPrompt, problems, policy.Config.MaxPositionEmbeddings, pr.GetValue(maxNew), spec);
             var r = PolicyEvaluator.Evaluate(new RolloutEngine(policy, tokenizer), problems, policyPrompt,

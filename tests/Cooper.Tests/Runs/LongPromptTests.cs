@@ -41,6 +41,24 @@ public class LongPromptTests
     }
 
     [Fact]
+    public void Eval_reads_the_tokenizer_from_its_own_folder_when_the_model_folder_has_none()
+    {
+        using var tmp = new TempDir();
+        var bare = Path.Combine(tmp.Path, "bare");
+        Directory.CreateDirectory(bare);
+        foreach (var f in Directory.GetFiles(ShippedModels.Policy).Where(f => !Path.GetFileName(f).StartsWith("tokenizer", StringComparison.Ordinal)))
+            File.Copy(f, Path.Combine(bare, Path.GetFileName(f)));
+        var data = Dataset(tmp.Path, Short);
+
+        var without = CooperCli.Run("eval", "--device", "cpu", "--model", bare, "--data", data, "--samples", "1", "--max-new-tokens", "4");
+        Assert.NotEqual(0, without.Code);
+        Assert.Contains("tokenizer", without.Err);
+        var with = CooperCli.Run("eval", "--device", "cpu", "--model", bare, "--tokenizer", ShippedModels.Policy, "--data", data, "--samples", "1", "--max-new-tokens", "4");
+        Assert.True(with.Code == 0, with.Err);
+        Assert.Contains("1 problems", with.Out);
+    }
+
+    [Fact]
     public void Eval_skips_a_one_megabyte_question_without_running_it()
     {
         using var tmp = new TempDir();
