@@ -71,15 +71,7 @@ public static class PairwiseUpdate
             part.backward();
             labelLoss += part.detach().cpu().item<float>();
         }
-        if (idx.Length == 0)
-        {
-            double n = torch.nn.utils.clip_grad_norm_(rm.Model.parameters(), maxGradNorm);
-            bool skipped = !double.IsFinite(n);
-            if (!skipped) optimizer.step();
-            Training.Optimizers.ZeroGrad(optimizer);
-            return new PairwiseStepResult(labelLoss, n, skipped) { LabelledRows = labelled.Count };
-        }
-
+        // The pairs' loss (no pair: labelled rows alone), accumulated over micro-batches of pairs.
         double loss = 0, marginSum = 0;
         int ordered = 0;
         for (int start = 0; start < idx.Length; start += microBatchPairs)
@@ -112,8 +104,8 @@ public static class PairwiseUpdate
         {
             ValidPairs = idx.Length,
             LabelledRows = labelled.Count,
-            MeanMargin = marginSum / idx.Length,
-            PairAccuracy = (double)ordered / idx.Length,
+            MeanMargin = idx.Length == 0 ? 0 : marginSum / idx.Length,
+            PairAccuracy = idx.Length == 0 ? 0 : (double)ordered / idx.Length,
         };
     }
 }
