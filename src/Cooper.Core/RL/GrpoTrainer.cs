@@ -202,7 +202,7 @@ public sealed class GrpoTrainer : IDisposable
     public async Task TrainAsync(CancellationToken ct = default)
     {
         using var metrics = new MetricsWriter(_run.MetricsFile);
-        using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"));
+        using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"), purgeFrom: _step == 0 ? 0 : _step + 1);
         using var progress = ShowProgress ? new ProgressReporter($"train:{_cfg.Reward.Name()}", _cfg.Steps, _step) : null;
         bool finishedBefore = _step >= _cfg.Steps;   // resumed from the last checkpoint: its final test is already logged
         if (_step == 0 && _cfg.ValEvery > 0)
