@@ -2,9 +2,8 @@ using System.Diagnostics;
 using Cooper.Data.Embedded;
 using Cooper.Generation;
 using Cooper.Modeling;
+using Cooper.RL;
 using Cooper.Tokenizers;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cooper.Rollouts;
 
@@ -193,24 +192,11 @@ public sealed class EndpointRollouts : IRolloutBackend
         return trainer.Zip(sample.LogProbs, (a, b) => Math.Abs((double)a - b)).Average();
     }
 
-    /// <summary>log p(response token k | prefix) under <paramref name="model"/> at τ = 1, one full forward, no gradient.</summary>
+    /// <summary>log p(response token k | prefix) under <paramref name="model"/> at τ = 1 (the trainer's own log-probs, <see cref="PolicyUpdate.TargetLogProbs"/>).</summary>
     public static float[] TrainerLogProbs(CausalLM model, int[] prompt, int[] response)
     {
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var ids = prompt.Concat(response).Select(x => (long)x).ToArray();
-            var input = tensor(ids, [1, ids.Length], ScalarType.Int64, model.Device);
-            var lp = model.TokenLogProbs(input).to(CPU).data<float>().ToArray();   // (T−1): target j is token j+1
-            return lp.AsSpan(prompt.Length - 1, response.Length).ToArray();
-        }
-        finally
-        {
-            if (wasTraining) model.train();
-        }
+        var lp = PolicyUpdate.TargetLogProbs(model, [new PolicySequence(prompt, response, 0)], 1, 0, prompt.Length + response.Length)[0];
+        return lp.AsSpan(prompt.Length - 1, response.Length).ToArray();   // target j is token j+1
     }
 
     private async Task ReloadStaleAsync(CancellationToken ct)
