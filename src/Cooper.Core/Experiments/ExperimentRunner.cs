@@ -31,6 +31,12 @@ public sealed record ExperimentConfig : IValidatable
     public int Steps { get; init; } = 40;
     /// <summary>Modes, in run order.</summary>
     public RewardMode[] Modes { get; init; } = [RewardMode.Rule, RewardMode.Rm, RewardMode.Cooper, RewardMode.CooperPlus];
+    /// <summary>
+    /// Runs trained side by side, each on its own thread with its share of the TorchSharp threads (the threads
+    /// divided by the jobs, at least 1). On 2 CPU cores two runs at one thread each finish in about 2/3 of the
+    /// time of one after the other at two threads (docs/BENCHMARKS.md). 1 = one run at a time.
+    /// </summary>
+    public int Jobs { get; init; } = 2;
     /// <summary>Test problems for the final table (first N of the embedded test split).</summary>
     public int TestPrompts { get; init; } = 200;
     /// <summary>Samples per test problem (paper 8).</summary>
@@ -58,7 +64,7 @@ public sealed record ExperimentConfig : IValidatable
         Grpo = new GrpoConfig
         {
             PromptsPerStep = 8, RolloutsPerPrompt = 16, MaxNewTokens = 200, LearningRate = 3e-5, WarmupSteps = 5, MicroBatchSize = 32,
-            DynamicSampling = true,
+            DynamicSampling = true, DynamicSamplingMinStd = 0.05,
         },
         Cooper = new CooperConfig { LearningRate = 1e-5 },
     };
@@ -82,6 +88,7 @@ public sealed record ExperimentConfig : IValidatable
         if (Seeds.Length == 0) throw new ConfigException("seeds must name at least one seed");
         if (Steps < 1) throw new ConfigException($"steps must be ≥ 1 (got {Steps})");
         if (Modes.Length == 0) throw new ConfigException("modes must name at least one of rule, rm, cooper");
+        if (Jobs < 1) throw new ConfigException($"jobs must be ≥ 1 (got {Jobs})");
         if (TestPrompts < 1) throw new ConfigException($"test_prompts must be ≥ 1 (got {TestPrompts})");
         (Train with { Steps = Steps }).Validate();
     }
@@ -101,60 +108,129 @@ public static class ExperimentRunner
         var baseTrain = cfg.Train with { Steps = cfg.Steps, TestPrompts = cfg.TestPrompts, TestSamples = cfg.TestSamples, Out = Path.Combine(cfg.Out, "runs") };
         var inputs = TrainerSetup.Inputs(baseTrain, m => log("warning: " + m));
 
-        // The starting policy's test accuracy, once (every mode starts from it).
-        log($"evaluating the starting policy on {inputs.Test.Count} test problems × {cfg.TestSamples} samples");
-        var start = EvaluateStart(baseTrain, inputs, device);
-        AtomicFile.WriteAllText(Path.Combine(cfg.Out, "start.json"), JsonSerializer.Serialize(start));
-
-        var runs = new List<ModeRun>();
-        int totalRuns = cfg.Seeds.Length * cfg.Modes.Length, done = 0;
+        // Runs go to `jobs` worker threads, each with its share of the TorchSharp threads: on a small model most of a
+        // step is per-op overhead that more threads do not shorten, so runs side by side finish sooner than one
+        // after another (docs/BENCHMARKS.md). A run's randomness is its own (seeded generators), so its result does
+        // not depend on what runs beside it; only the thread count changes float summation order.
+        var plan = cfg.Seeds.SelectMany(seed => cfg.Modes.Select(mode => (Seed: seed, Mode: mode))).ToList();
+        // Longest runs first, so that the last ones to start are short and the jobs finish close together; last of
+        // all (index plan.Count) the starting policy's test accuracy, measured once (every mode starts from it).
+        var order = Enumerable.Range(0, plan.Count).OrderByDescending(i => plan[i].Mode switch
+        {
+            RewardMode.CooperPlus => 3, RewardMode.Cooper => 2, RewardMode.Rm => 1, _ => 0,
+        }).ThenBy(i => i).Append(plan.Count).ToList();
+        Dictionary<string, double>? start = null;
+        int totalRuns = plan.Count, jobs = Math.Min(cfg.Jobs, totalRuns + 1);
+        int threadsBefore = torch.get_num_threads(), threadsPerJob = Math.Max(1, threadsBefore / jobs);
+        var results = new ModeRun?[totalRuns];
+        var progress = new double[totalRuns];   // fraction of each run done, for the ETA
+        var gate = new Lock();
+        int next = 0;
+        Exception? failure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Every run starts from the same policy and reward model and validates the same problems with the same
         // sampling seed, so step 0's validation is measured once (by the first run that has it) and reused.
         Dictionary<string, double>? startVal = null;
-        foreach (var seed in cfg.Seeds)
-            foreach (var mode in cfg.Modes)
-            {
-                string name = $"{mode.Name()}-s{seed}";
-                var tc = baseTrain with { Reward = mode, Seed = seed, Name = name };
-                // The experiment reuses its run folders: each run replaces what an earlier experiment left there.
-                var folder = RunFolder.At(Path.Combine(tc.Out, name));
-                folder.Clear();
-                var hackFile = Path.Combine(folder.Path, "hack_examples.jsonl");
-                var clock = Stopwatch.StartNew();
-                var runInputs = inputs;
-                bool hasModel = mode != RewardMode.Rule;
+
+        void RunOne(int index, int position)
+        {
+            var (seed, mode) = plan[index];
+            string name = $"{mode.Name()}-s{seed}";
+            var tc = baseTrain with { Reward = mode, Seed = seed, Name = name };
+            // The experiment reuses its run folders: each run replaces what an earlier experiment left there.
+            var folder = RunFolder.At(Path.Combine(tc.Out, name));
+            folder.Clear();
+            var hackFile = Path.Combine(folder.Path, "hack_examples.jsonl");
+            var clock = Stopwatch.StartNew();
+            var runInputs = inputs;
+            bool hasModel = mode != RewardMode.Rule;
+            lock (gate)
                 if (startVal is not null && (!hasModel || startVal.Keys.Any(IsRmKey)))
                     runInputs = inputs with { StartValidation = hasModel ? startVal : startVal.Where(kv => !IsRmKey(kv.Key)).ToDictionary() };
-                using (var trainer = new GrpoTrainer(tc, runInputs, folder, device, log: m => log("warning: " + m)))
+            bool measuresStart = runInputs.StartValidation is null;
+            using (var trainer = new GrpoTrainer(tc, runInputs, folder, device, log: m => log("warning: " + m)))
+            {
+                // On a terminal with one job the trainer's live progress bar shows the run; for pipes, CI and runs
+                // side by side one log line per step (with the whole experiment's ETA) replaces it.
+                bool lines = Console.IsOutputRedirected || jobs > 1;
+                trainer.ShowProgress = !lines;
+                trainer.OnStep = (step, m) =>
                 {
-                    int runIndex = ++done;
-                    // On a terminal the trainer's live progress bar shows the run; for pipes and CI one log line
-                    // per step (with the whole experiment's ETA) replaces the trainer's periodic lines.
-                    trainer.ShowProgress = !Console.IsOutputRedirected;
-                    if (Console.IsOutputRedirected)
-                    trainer.OnStep = (step, m) =>
+                    if (step == 1 && measuresStart) ShareStart(folder, hasModel);
+                    if (!lines) return;
+                    double fraction, elapsed = total.Elapsed.TotalSeconds;
+                    lock (gate)
                     {
-                        double elapsed = total.Elapsed.TotalSeconds;
-                        double fraction = ((runIndex - 1) + step / (double)tc.Steps) / totalRuns;
-                        double eta = fraction <= 0 ? 0 : elapsed / fraction - elapsed;
-                        log(string.Create(CultureInfo.InvariantCulture,
-                            $"[{runIndex}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
-                            $"{m["time/step_s"]:0.0}s/step ETA {(int)(eta / 60)}:{(int)eta % 60:00}"));   // minutes may exceed 59
-                    };
-                    await trainer.TrainAsync(ct).ConfigureAwait(false);
-                }
-                AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-                var metrics = MetricsWriter.Read(folder.MetricsFile);
-                if (metrics.FirstOrDefault(r => r.TryGetValue("step", out var st) && st == 0 && r.ContainsKey(ExperimentReport.Keys.ValAccuracy)) is { } row0
-                    && (startVal is null || (hasModel && !startVal.Keys.Any(IsRmKey))))
-                    startVal = row0.Where(kv => kv.Key != "step").ToDictionary();
-                runs.Add(new ModeRun(mode.Name(), seed, metrics, clock.Elapsed.TotalSeconds, ReadHacks(hackFile)));
+                        progress[index] = step / (double)tc.Steps;
+                        fraction = progress.Sum() / totalRuns;
+                    }
+                    double eta = fraction <= 0 ? 0 : elapsed / fraction - elapsed;
+                    log(string.Create(CultureInfo.InvariantCulture,
+                        $"[{position + 1}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
+                        $"{m["time/step_s"]:0.0}s/step ETA {(int)(eta / 60)}:{(int)eta % 60:00}"));   // minutes may exceed 59
+                };
+                trainer.TrainAsync(stop.Token).GetAwaiter().GetResult();
             }
+            AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+            results[index] = new ModeRun(mode.Name(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile));
+        }
+
+        // Publishes a run's step-0 validation for the runs that start after it (a rule run's lacks the RM's numbers).
+        void ShareStart(RunFolder folder, bool hasModel)
+        {
+            if (MetricsWriter.Read(folder.MetricsFile).FirstOrDefault(r => r.TryGetValue("step", out var st) && st == 0 && r.ContainsKey(ExperimentReport.Keys.ValAccuracy)) is not { } row0)
+                return;
+            lock (gate)
+                if (startVal is null || (hasModel && !startVal.Keys.Any(IsRmKey)))
+                    startVal = row0.Where(kv => kv.Key != "step").ToDictionary();
+        }
+
+        void Worker()
+        {
+            torch.set_num_threads(threadsPerJob);   // per thread for libtorch's OpenMP pool
+            while (true)
+            {
+                int index, position;
+                lock (gate)
+                {
+                    if (failure is not null || next >= order.Count || stop.IsCancellationRequested) return;
+                    position = next++;
+                    index = order[position];
+                }
+                try
+                {
+                    if (index < totalRuns) RunOne(index, position);
+                    else
+                    {
+                        log($"evaluating the starting policy on {inputs.Test.Count} test problems × {cfg.TestSamples} samples");
+                        start = EvaluateStart(baseTrain, inputs, device);
+                        AtomicFile.WriteAllText(Path.Combine(cfg.Out, "start.json"), JsonSerializer.Serialize(start));
+                    }
+                }
+                catch (Exception e)
+                {
+                    lock (gate) failure ??= e;
+                    stop.Cancel();   // the runs beside it stop at their next step
+                    return;
+                }
+            }
+        }
+
+        if (jobs > 1) log($"{totalRuns} runs, {jobs} at a time, {threadsPerJob} thread{(threadsPerJob == 1 ? "" : "s")} each");
+        var workers = Enumerable.Range(0, jobs).Select(j => new Thread(Worker) { Name = $"experiment-job-{j}", IsBackground = true }).ToList();
+        workers.ForEach(w => w.Start());
+        await Task.Run(() => workers.ForEach(w => w.Join()), CancellationToken.None).ConfigureAwait(false);
+        torch.set_num_threads(threadsBefore);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        ct.ThrowIfCancellationRequested();
+        var runs = results.Select(r => r!).ToList();
+        if (start is null) throw new InvalidOperationException("the starting policy was not evaluated");
 
         var settings = new JsonObject
         {
             ["total_seconds"] = total.Elapsed.TotalSeconds,
-            ["threads"] = torch.get_num_threads(),
+            ["threads"] = threadsPerJob,
+            ["jobs"] = jobs,
             ["device"] = device.ToString(),
             ["prompts_per_step"] = cfg.Train.Grpo.PromptsPerStep,
             ["rollouts_per_prompt"] = cfg.Train.Grpo.RolloutsPerPrompt,
@@ -163,7 +239,7 @@ public static class ExperimentRunner
             ["test_prompts"] = cfg.TestPrompts,
             ["test_samples"] = cfg.TestSamples,
         };
-        string what = WhatWasRun(cfg, total.Elapsed.TotalMinutes) + $" on {torch.get_num_threads()} threads ({device}).";
+        string what = WhatWasRun(cfg, total.Elapsed.TotalMinutes) + $" on {threadsPerJob} thread{(threadsPerJob == 1 ? "" : "s")} per run, {jobs} run{(jobs == 1 ? "" : "s")} at a time ({device}).";
         return ExperimentReport.Write(cfg.Out, runs, cfg.Steps, start, what, settings);
     }
 

@@ -39,9 +39,19 @@ public static class Advantages
         return adv;
     }
 
-    /// <summary>True when every rollout of the group has the same score (its advantages are all 0).</summary>
-    public static bool IsZeroStdGroup(IEnumerable<double> groupScores)
+    /// <summary>
+    /// True when every rollout of the group has the same score (its advantages are all 0), or, with
+    /// <paramref name="minStd"/> &gt; 0, when the scores' standard deviation (N−1, as in <see cref="GroupRelative"/>) is at most it.
+    /// </summary>
+    public static bool IsZeroStdGroup(IEnumerable<double> groupScores, double minStd = 0)
     {
+        if (minStd > 0)
+        {
+            var s = groupScores.ToList();
+            if (s.Count < 2) return true;
+            double mean = s.Average();
+            return Math.Sqrt(s.Sum(x => (x - mean) * (x - mean)) / (s.Count - 1)) <= minStd;
+        }
         double? first = null;
         foreach (var s in groupScores)
         {

@@ -271,7 +271,7 @@ public sealed class GrpoTrainer : IDisposable
         var groups = samples.Select(s => s.PromptIndex).ToArray();
         var adv = Advantages.GroupRelative(rewards, groups, _cfg.Grpo.NormalizeAdvantageByStd);
         var zeroStd = Enumerable.Range(0, samples.Count).GroupBy(i => groups[i])
-            .Where(g => Advantages.IsZeroStdGroup(g.Select(i => rewards[i]))).Select(g => g.Key).ToHashSet();
+            .Where(g => Advantages.IsZeroStdGroup(g.Select(i => rewards[i]), _cfg.Grpo.DynamicSampling ? _cfg.Grpo.DynamicSamplingMinStd : 0)).Select(g => g.Key).ToHashSet();
 
         // 5. the reward source learns from this step's rollouts before the policy moves (Cooper's stage 2).
         clock.Restart();

@@ -50,6 +50,14 @@ public sealed record GrpoConfig
     public int PpoEpochs { get; init; } = 1;
     /// <summary>Drop groups whose rewards are all equal (DAPO's dynamic sampling, without refilling).</summary>
     public bool DynamicSampling { get; init; }
+    /// <summary>
+    /// Beyond DAPO: with <see cref="DynamicSampling"/>, also drop groups whose reward standard deviation (N−1) is
+    /// at most this. For a reward model's continuous scores: a group it scores all alike (say 0.95–0.99, every
+    /// rollout judged right) has no equal rewards, yet the std normalisation turns its score noise into ±1
+    /// advantages. A binary reward's smallest non-zero std at 16 rollouts is 0.25, so any value below that
+    /// changes nothing for the rule reward. 0 = only groups with all-equal rewards.
+    /// </summary>
+    public double DynamicSamplingMinStd { get; init; }
     /// <summary>Give truncated (length-limited) responses no loss (DAPO's overlong filtering).</summary>
     public bool MaskTruncated { get; init; }
     /// <summary>
@@ -168,6 +176,8 @@ public sealed record TrainConfig : IValidatable
         if (Grpo.MaxGradNorm is not > 0) throw new ConfigException($"grpo.max_grad_norm must be > 0 (got {Grpo.MaxGradNorm})");
         if (Grpo.RolloutsPerPrompt < 2) throw new ConfigException($"grpo.rollouts_per_prompt must be ≥ 2 for group-relative advantages (got {Grpo.RolloutsPerPrompt})");
         if (Grpo.PromptsPerStep < 1) throw new ConfigException($"grpo.prompts_per_step must be ≥ 1 (got {Grpo.PromptsPerStep})");
+        if (Grpo.DynamicSamplingMinStd is not >= 0 || !double.IsFinite(Grpo.DynamicSamplingMinStd))
+            throw new ConfigException($"grpo.dynamic_sampling_min_std must be ≥ 0 (got {Grpo.DynamicSamplingMinStd})");
         if (Grpo.LearningRate is not > 0 || double.IsInfinity(Grpo.LearningRate)) throw new ConfigException($"grpo.learning_rate must be > 0 (got {Grpo.LearningRate})");
         if (Grpo.ClipLow is not (> 0 and < 1)) throw new ConfigException($"grpo.clip_low must be in (0, 1) (got {Grpo.ClipLow})");
         if (Grpo.ClipHigh is not > 0 || double.IsInfinity(Grpo.ClipHigh)) throw new ConfigException($"grpo.clip_high must be > 0 (got {Grpo.ClipHigh})");
@@ -186,6 +196,7 @@ public sealed record TrainConfig : IValidatable
         if (Cooper.AnchorWeight is not >= 0 || !double.IsFinite(Cooper.AnchorWeight)) throw new ConfigException($"cooper.anchor_weight must be a finite number ≥ 0 (got {Cooper.AnchorWeight})");
         if (Cooper.UpdatesPerStep < 1) throw new ConfigException($"cooper.updates_per_step must be ≥ 1 (got {Cooper.UpdatesPerStep})");
         if (Cooper.RolloutLabelWeight is not >= 0 || !double.IsFinite(Cooper.RolloutLabelWeight)) throw new ConfigException($"cooper.rollout_label_weight must be a finite number ≥ 0 (got {Cooper.RolloutLabelWeight})");
+        if (Cooper.RolloutLabelMinError is not (>= 0 and <= 1)) throw new ConfigException($"cooper.rollout_label_min_error must be in [0, 1] (got {Cooper.RolloutLabelMinError})");
         if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
         Rollout.Validate();
     }

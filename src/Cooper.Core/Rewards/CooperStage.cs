@@ -39,6 +39,14 @@ public sealed record CooperConfig
     /// where its false negatives are rare (0 = off).
     /// </summary>
     public double RolloutLabelWeight { get; init; }
+    /// <summary>
+    /// Beyond the paper: with <see cref="RolloutLabelWeight"/>, leave out of the BCE the rollouts the reward model
+    /// already scores within this of their label (|score − label| &lt; it; the score is this step's, taken before
+    /// the update). Their gradient on the logit is |score − label|, so they add almost nothing, yet they are most
+    /// of the rows; the kept rows' BCE is still divided by the count of all rows, so the term's scale does not
+    /// change. 0 = every row. Only read when <see cref="RolloutLabelWeight"/> &gt; 0 (Cooper+).
+    /// </summary>
+    public double RolloutLabelMinError { get; init; } = 0.05;
 
     /// <summary>
     /// Cooper+: the paper's stage 2 plus hard negatives, the pointwise anchor on the pairs and the BCE on the
@@ -104,9 +112,9 @@ public sealed class CooperStage(RewardModel rm, optim.Optimizer optimizer, Coope
             foreach (var (k, v) in llm.ToMetrics("cooper/assistant")) m[k] = v;
         var valid = pairs.Where(p => p.IsValid).ToList();
         // Beyond the paper: the step's own rollouts, labelled by the verifier, each distinct completion once.
-        var labelled = cfg.RolloutLabelWeight > 0
-            ? rollouts.DistinctBy(r => (r.PromptIndex, r.Completion)).Select(r => (new RmInput(r.Question, r.Reference, r.Completion), r.VerifiedCorrect)).ToList()
-            : [];
+        var distinct = cfg.RolloutLabelWeight > 0 ? rollouts.DistinctBy(r => (r.PromptIndex, r.Completion)).ToList() : [];
+        var labelled = distinct.Where(r => Math.Abs(r.Score - (r.VerifiedCorrect ? 1 : 0)) >= cfg.RolloutLabelMinError)
+            .Select(r => (new RmInput(r.Question, r.Reference, r.Completion), r.VerifiedCorrect)).ToList();
         if (valid.Count == 0 && labelled.Count == 0)
         {
             m["cooper/rm_loss"] = double.NaN;
@@ -116,12 +124,16 @@ public sealed class CooperStage(RewardModel rm, optim.Optimizer optimizer, Coope
         var pos = valid.Select(p => new RmInput(p.Question, p.Reference, p.Positive!)).ToList();
         var neg = valid.Select(p => new RmInput(p.Question, p.Reference, p.Negative!)).ToList();
         PairwiseStepResult Step() => PairwiseUpdate.Step(rm, optimizer, pos, neg, cfg.MaxGradNorm, anchorWeight: cfg.AnchorWeight,
-            labelled: labelled, labelWeight: cfg.RolloutLabelWeight);
+            labelled: labelled, labelWeight: cfg.RolloutLabelWeight, labelledTotal: distinct.Count);
         var r = Step();
         // The margin and pair accuracy are measured before the first step: how well the model ranked this step's pairs.
         m["cooper/pair_margin"] = valid.Count == 0 ? double.NaN : r.MeanMargin;
         m["cooper/pair_accuracy"] = valid.Count == 0 ? double.NaN : r.PairAccuracy;
-        if (cfg.RolloutLabelWeight > 0) m["cooper/labelled_rows"] = r.LabelledRows;
+        if (cfg.RolloutLabelWeight > 0)
+        {
+            m["cooper/labelled_rows"] = r.LabelledRows;   // the rows in the BCE
+            m["cooper/labelled_distinct"] = distinct.Count;   // the step's distinct rollouts they were chosen from
+        }
         int skipped = r.Skipped ? 1 : 0;
         for (int i = 1; i < cfg.UpdatesPerStep; i++)
         {

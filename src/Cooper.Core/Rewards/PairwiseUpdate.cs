@@ -46,16 +46,23 @@ public static class PairwiseUpdate
     /// when there is no pair.
     /// </param>
     /// <param name="labelWeight">Weight of the labelled rows' mean BCE.</param>
+    /// <param name="labelledTotal">
+    /// The count the labelled rows' BCE sum is divided by, when they are a selection of a larger set (the rows
+    /// left out count as contributing nothing); null = their own count, the mean.
+    /// </param>
     public static PairwiseStepResult Step(RewardModel rm, optim.Optimizer optimizer,
         IReadOnlyList<RmInput> positives, IReadOnlyList<RmInput> negatives,
         double maxGradNorm = 1.0, int microBatchPairs = 16, double anchorWeight = 0,
-        IReadOnlyList<(RmInput Input, bool Label)>? labelled = null, double labelWeight = 0)
+        IReadOnlyList<(RmInput Input, bool Label)>? labelled = null, double labelWeight = 0, int? labelledTotal = null)
     {
         if (positives.Count != negatives.Count)
             throw new ArgumentException($"pairs must align: {positives.Count} positives, {negatives.Count} negatives");
         if (microBatchPairs < 1) throw new ArgumentException($"microBatchPairs must be ≥ 1, got {microBatchPairs}");
+        if (labelledTotal < (labelled?.Count ?? 0))
+            throw new ArgumentException($"labelledTotal ({labelledTotal}) is smaller than the labelled rows ({labelled!.Count})");
         var idx = Enumerable.Range(0, positives.Count).ToArray();
         labelled = labelWeight > 0 ? labelled ?? [] : [];
+        int labelDivisor = labelledTotal ?? labelled.Count;
         Training.Optimizers.ZeroGrad(optimizer);
         if (idx.Length == 0 && labelled.Count == 0) return new PairwiseStepResult(0, 0, Skipped: true);
 
@@ -67,7 +74,7 @@ public static class PairwiseUpdate
             using var scope = torch.NewDisposeScope();
             var z = rm.Logits(chunk.Select(c => c.Input).ToList()).to(ScalarType.Float32);                  // (r,)
             var y = torch.tensor(chunk.Select(c => c.Label ? 1f : 0f).ToArray(), device: z.device);
-            var part = RewardModelLoss.BinaryCrossEntropy(z, y) * (labelWeight * chunk.Count / labelled.Count);
+            var part = RewardModelLoss.BinaryCrossEntropy(z, y) * (labelWeight * chunk.Count / labelDivisor);
             part.backward();
             labelLoss += part.detach().cpu().item<float>();
         }

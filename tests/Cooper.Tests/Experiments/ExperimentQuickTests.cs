@@ -51,4 +51,56 @@ public class ExperimentQuickTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public async Task Runs_side_by_side_log_what_they_log_one_at_a_time()
+    {
+        // Two jobs give each run one thread; one job at one thread is the same arithmetic one run after another.
+        // Anything the runs shared by mistake (a generator, a cache, the reward model) would change their metrics.
+        var root = Directory.CreateTempSubdirectory("cooper-jobs-").FullName;
+        int threads = TorchSharp.torch.get_num_threads();
+        try
+        {
+            var baseCfg = new ExperimentConfig().Quick() with
+            {
+                Seeds = [1, 2],
+                Modes = [Cooper.Rewards.RewardMode.CooperPlus, Cooper.Rewards.RewardMode.Rule],
+            };
+            baseCfg = baseCfg with
+            {
+                Train = baseCfg.Train with
+                {
+                    Policy = ShippedModels.Policy, RewardModel = ShippedModels.Reward,
+                    RmValData = Path.Combine(ShippedModels.Reward, "heldout.jsonl"),
+                },
+            };
+            TorchSharp.torch.set_num_threads(2);
+            var side = await ExperimentRunner.RunAsync(baseCfg with { Out = Path.Combine(root, "two"), Jobs = 2 }, TorchSharp.torch.CPU, log: _ => { });
+            Assert.Equal(2, side["settings"]!["jobs"]!.GetValue<int>());
+            Assert.Equal(1, side["settings"]!["threads"]!.GetValue<int>());
+            TorchSharp.torch.set_num_threads(1);
+            await ExperimentRunner.RunAsync(baseCfg with { Out = Path.Combine(root, "one"), Jobs = 1 }, TorchSharp.torch.CPU, log: _ => { });
+            foreach (var run in new[] { "cooper_plus-s1", "cooper_plus-s2", "rule-s1", "rule-s2" })
+            {
+                var a = MetricsWriter.Read(Path.Combine(root, "two", "runs", run, "metrics.jsonl"));
+                var b = MetricsWriter.Read(Path.Combine(root, "one", "runs", run, "metrics.jsonl"));
+                Assert.Equal(b.Count, a.Count);
+                for (int i = 0; i < a.Count; i++)
+                {
+                    var keys = b[i].Keys.Where(k => !k.StartsWith("time/", StringComparison.Ordinal) && !k.StartsWith("perf/", StringComparison.Ordinal)).ToList();
+                    Assert.Equal(keys.OrderBy(k => k, StringComparer.Ordinal), a[i].Keys.Where(keys.Contains).OrderBy(k => k, StringComparer.Ordinal));
+                    foreach (var k in keys)
+                        Assert.True(a[i][k].Equals(b[i][k]), $"{run} row {i} {k}: {a[i][k]} side by side, {b[i][k]} alone");
+                }
+            }
+            // the two seeds really differ (the comparison above is not between copies of one run)
+            static List<double> Lengths(string f) => MetricsWriter.Read(f).Where(r => r.ContainsKey("train/response_length")).Select(r => r["train/response_length"]).ToList();
+            Assert.NotEqual(Lengths(Path.Combine(root, "two", "runs", "rule-s1", "metrics.jsonl")), Lengths(Path.Combine(root, "two", "runs", "rule-s2", "metrics.jsonl")));
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+            Directory.Delete(root, true);
+        }
+    }
 }

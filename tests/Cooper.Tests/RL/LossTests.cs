@@ -37,6 +37,20 @@ public class AdvantageTests
     }
 
     [Fact]
+    public void With_a_minimum_std_groups_scored_nearly_alike_are_flagged_too()
+    {
+        // 0.95, 0.97, 0.99: mean 0.97, unbiased variance (0.02² + 0 + 0.02²)/2 = 0.0004, std 0.02
+        Assert.True(Advantages.IsZeroStdGroup([0.95, 0.97, 0.99], minStd: 0.05));
+        Assert.False(Advantages.IsZeroStdGroup([0.95, 0.97, 0.99], minStd: 0.01));
+        Assert.False(Advantages.IsZeroStdGroup([0.95, 0.97, 0.99]));   // 0: only all-equal groups
+        // one right of 16 (binary): std √(1/16) = 0.25, the smallest a binary reward can have at 16 rollouts
+        double[] oneOf16 = [1, .. Enumerable.Repeat(0.0, 15)];
+        Assert.False(Advantages.IsZeroStdGroup(oneOf16, minStd: 0.05));
+        Assert.False(Advantages.IsZeroStdGroup(oneOf16, minStd: 0.2499));
+        Assert.True(Advantages.IsZeroStdGroup(oneOf16, minStd: 0.2501));
+    }
+
+    [Fact]
     public void Mismatched_lengths_are_rejected()
         => Assert.Throws<ArgumentException>(() => Advantages.GroupRelative([1, 2], [0]));
 }

@@ -194,4 +194,37 @@ public class CooperStageTests
         Assert.Equal(want, m["cooper/rm_loss"], 4);
         Assert.NotEqual(before, Flat(rm));
     }
+
+    [Fact]
+    public async Task Rollouts_the_reward_model_already_scores_near_their_label_are_left_out_of_the_BCE_but_counted()
+    {
+        // prompt 1 has no positive: the update is the labelled rows' BCE alone. Every row is wrong (label 0); the
+        // middle one is scored 0.02 by this step's RM, within 0.05 of its label, so only the other two are forwarded.
+        StageRollout[] rows =
+        [
+            R(1, "4*4", "16", "4*4 = 15", 0.7),
+            R(1, "4*4", "16", "4*4 = 17", 0.02),
+            R(1, "4*4", "16", "4*4 = 18", 0.3),
+        ];
+        double[] softplus;
+        using (var rm0 = TinyRewardModel.Create(seed: 28))
+        using (no_grad())
+        using (var z = rm0.Logits(rows.Select(r => new RmInput(r.Question, r.Reference, r.Completion)).ToList()))
+            softplus = z.to(ScalarType.Float32).data<float>().ToArray().Select(x => Math.Log(1 + Math.Exp(x))).ToArray();   // BCE with label 0
+
+        foreach (var (minError, kept, want) in new[]
+        {
+            (0.05, 2, (softplus[0] + softplus[2]) / 3),   // the kept rows' sum over all three: the left-out row counts as 0
+            (0.0, 3, softplus.Average()),                 // every row: the plain mean
+        })
+        {
+            using var rm = TinyRewardModel.Create(seed: 28);
+            using var opt = optim.SGD(rm.Model.parameters(), 0.0);
+            var stage = new CooperStage(rm, opt, new CooperConfig { RolloutLabelWeight = 1.0, RolloutLabelMinError = minError }, new WrongAnswerWriter(), EndsWithReference);
+            var m = await stage.UpdateAsync(rows, seed: 1);
+            Assert.Equal(kept, m["cooper/labelled_rows"]);
+            Assert.Equal(3, m["cooper/labelled_distinct"]);
+            Assert.Equal(want, m["cooper/rm_loss"], 4);
+        }
+    }
 }
