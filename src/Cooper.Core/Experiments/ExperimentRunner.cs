@@ -33,8 +33,8 @@ public sealed record ExperimentConfig : IValidatable
     public RewardMode[] Modes { get; init; } = [RewardMode.Rule, RewardMode.Rm, RewardMode.Cooper, RewardMode.CooperPlus];
     /// <summary>
     /// Runs trained side by side, each on its own thread with its share of the TorchSharp threads (the threads
-    /// divided by the jobs, at least 1). On 2 CPU cores two runs at one thread each finish in about 2/3 of the
-    /// time of one after the other at two threads (docs/BENCHMARKS.md). 1 = one run at a time.
+    /// divided by the jobs, at least 1). On 2 CPU cores two runs at one thread each took 0.82 of the time of one
+    /// after the other at two threads (docs/BENCHMARKS.md). 1 = one run at a time.
     /// </summary>
     public int Jobs { get; init; } = 2;
     /// <summary>Test problems for the final table (first N of the embedded test split).</summary>
@@ -108,9 +108,9 @@ public static class ExperimentRunner
         var baseTrain = cfg.Train with { Steps = cfg.Steps, TestPrompts = cfg.TestPrompts, TestSamples = cfg.TestSamples, Out = Path.Combine(cfg.Out, "runs") };
         var inputs = TrainerSetup.Inputs(baseTrain, m => log("warning: " + m));
 
-        // Runs go to `jobs` worker threads, each with its share of the TorchSharp threads: on a small model most of a
-        // step is per-op overhead that more threads do not shorten, so runs side by side finish sooner than one
-        // after another (docs/BENCHMARKS.md). A run's randomness is its own (seeded generators), so its result does
+        // Runs go to `jobs` worker threads, each with its share of the TorchSharp threads: not every op uses more
+        // threads well (the rollouts' small matrices least), so runs side by side finish sooner than one after
+        // another (1.2× on 2 cores, docs/BENCHMARKS.md). A run's randomness is its own (seeded generators), so its result does
         // not depend on what runs beside it; only the thread count changes float summation order.
         var plan = cfg.Seeds.SelectMany(seed => cfg.Modes.Select(mode => (Seed: seed, Mode: mode))).ToList();
         // Longest runs first, so that the last ones to start are short and the jobs finish close together; last of
