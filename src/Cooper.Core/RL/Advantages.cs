@@ -31,8 +31,7 @@ public static class Advantages
             int n = idx.Count;
             if (n == 1) { adv[idx[0]] = 0; continue; }
             double mean = idx.Sum(i => scores[i]) / n;
-            double var = idx.Sum(i => (scores[i] - mean) * (scores[i] - mean)) / (n - 1);
-            double std = Math.Sqrt(var);
+            double std = SampleStd(idx.Select(i => scores[i]).ToList());
             foreach (var i in idx)
                 adv[i] = normalizeByStd ? (scores[i] - mean) / (std + epsilon) : scores[i] - mean;
         }
@@ -48,9 +47,7 @@ public static class Advantages
         if (minStd > 0)
         {
             var s = groupScores.ToList();
-            if (s.Count < 2) return true;
-            double mean = s.Average();
-            return Math.Sqrt(s.Sum(x => (x - mean) * (x - mean)) / (s.Count - 1)) <= minStd;
+            return s.Count < 2 || SampleStd(s) <= minStd;
         }
         double? first = null;
         foreach (var s in groupScores)
@@ -59,5 +56,12 @@ public static class Advantages
             if (Math.Abs(s - first.Value) > 1e-12) return false;
         }
         return true;
+    }
+
+    /// <summary>The unbiased (N−1) standard deviation of at least two scores.</summary>
+    private static double SampleStd(IReadOnlyList<double> xs)
+    {
+        double mean = xs.Average();
+        return Math.Sqrt(xs.Sum(x => (x - mean) * (x - mean)) / (xs.Count - 1));
     }
 }
