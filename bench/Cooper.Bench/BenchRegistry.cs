@@ -48,5 +48,6 @@ public static class BenchRegistry
     /// <summary>A header line naming the command, machine and date, for docs/BENCHMARKS.md.</summary>
     public static string Header(string command) =>
         $"`{command}` — {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
-        $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd}";
+        $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, " +
+        $"malloc tuning {(Cooper.Runtime.Allocator.Tuned == true ? "on" : "off")}, {DateTime.UtcNow:yyyy-MM-dd}";
 }

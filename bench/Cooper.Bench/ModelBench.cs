@@ -15,7 +15,7 @@ namespace Cooper.Bench;
 /// </summary>
 /// <remarks>
 /// Options: <c>--shape small|qwen0.5b</c>, <c>--batch</c>, <c>--prompt</c>, <c>--new</c> (rollout),
-/// <c>--seq</c>, <c>--steps</c> (train-step), <c>--dtype float32|bfloat16</c>, <c>--device cpu|cuda</c>,
+/// <c>--seq</c>, <c>--steps</c> (train-step), <c>--dtype float32|bfloat16</c>, <c>--autocast none|bfloat16</c> (rollout), <c>--device cpu|cuda</c>,
 /// <c>--threads N</c>, <c>--no-baseline</c> (skip the no-cache run). "small" is a 2.9M-parameter char-level model (hidden 256,
 /// 4 layers, 4/2 heads, vocab 64); "qwen0.5b" is shaped like Qwen2.5-0.5B (494M parameters, tied).
 /// </remarks>
@@ -73,6 +73,7 @@ public static class ModelBench
         TorchRuntime.PreloadLibTorch();
         var o = Options.Parse(args);
         Console.WriteLine(BenchRegistry.Header("Cooper.Bench rollout " + string.Join(' ', args)));
+        using var autocast = Autocast.Enable(Autocast.Parse(BenchRegistry.Arg(args, "--autocast", "none")));
         using var lm = CausalLM.Create(o.Config, seed: 0, o.Device, o.Dtype);
         long parameters = lm.parameters().Sum(p => p.numel());
         Console.WriteLine($"{o}; {parameters / 1e6:0.0}M parameters; batch {o.Batch}, prompt {o.Prompt}, {o.New} new tokens (greedy, fixed length)\n");

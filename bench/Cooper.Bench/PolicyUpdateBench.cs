@@ -19,7 +19,7 @@ namespace Cooper.Bench;
 /// The prompts are those of training step <c>--step</c> of a seed-1 run (the trainer's data order), so the
 /// rollouts are as varied as training's. Each repetition starts from a fresh copy of the shipped policy.
 /// </summary>
-/// <remarks>Options: <c>--step 0</c>, <c>--prompts 8</c>, <c>--n 16</c>, <c>--reps 3</c>, <c>--temperature 1.0</c>, <c>--threads N</c>, <c>--models DIR</c>.</remarks>
+/// <remarks>Options: <c>--step 0</c>, <c>--prompts 8</c>, <c>--n 16</c>, <c>--reps 3</c>, <c>--temperature 1.0</c>, <c>--threads N</c>, <c>--models DIR</c>, <c>--autocast none|bfloat16</c> (the update's linear layers in bf16).</remarks>
 public static class PolicyUpdateBench
 {
     public static int Run(string[] args)
@@ -75,6 +75,7 @@ public static class PolicyUpdateBench
             times.Sort();
             return times[times.Count / 2];
         }
+        using var autocast = Autocast.Enable(Autocast.Parse(Get("--autocast", "none")));
         double each = Time(merge: false), merged = Time(merge: true), dynamic = Time(merge: true, informative);
         Console.WriteLine("| policy update | seconds (median of " + reps + ") | response tokens/s |");
         Console.WriteLine("| --- | ---: | ---: |");

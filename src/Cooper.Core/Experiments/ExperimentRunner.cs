@@ -231,6 +231,7 @@ public static class ExperimentRunner
             ["total_seconds"] = total.Elapsed.TotalSeconds,
             ["threads"] = threadsPerJob,
             ["jobs"] = jobs,
+            ["autocast"] = cfg.Train.Autocast,
             ["device"] = device.ToString(),
             ["prompts_per_step"] = cfg.Train.Grpo.PromptsPerStep,
             ["rollouts_per_prompt"] = cfg.Train.Grpo.RolloutsPerPrompt,
@@ -282,6 +283,7 @@ public static class ExperimentRunner
 
     private static Dictionary<string, double> EvaluateStart(TrainConfig cfg, TrainerInputs inputs, Device device)
     {
+        using var autocast = Autocast.Enable(Autocast.Parse(cfg.Autocast));   // as the runs evaluate
         using var policy = CausalLM.FromPretrained(cfg.Policy, device);
         policy.eval();
         var tokenizer = TokenizerLoader.Load(cfg.Policy);

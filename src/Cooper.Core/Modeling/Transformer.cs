@@ -194,9 +194,9 @@ public sealed class Attention : nn.Module
     {
         long b = x.shape[0], t = x.shape[1];
         int rep = _heads / _kvHeads;
-        using var q0 = SplitHeads(_qProj.forward(x), _heads);                              // (B, H, T, D)
-        using var k0 = SplitHeads(_kProj.forward(x), _kvHeads);                            // (B, G, T, D)
-        using var v0 = SplitHeads(_vProj.forward(x), _kvHeads);                            // (B, G, T, D)
+        using var q0 = SplitHeads(Autocast.Linear(_qProj, x), _heads);                              // (B, H, T, D)
+        using var k0 = SplitHeads(Autocast.Linear(_kProj, x), _kvHeads);                            // (B, G, T, D)
+        using var v0 = SplitHeads(Autocast.Linear(_vProj, x), _kvHeads);                            // (B, G, T, D)
         using var q = RotaryEmbedding.Apply(q0, a.Cos, a.Sin);
         var kNew = RotaryEmbedding.Apply(k0, a.Cos, a.Sin);
 
@@ -232,7 +232,7 @@ public sealed class Attention : nn.Module
         }
         k.Dispose();
         v.Dispose();
-        using (y) return _oProj.forward(y);
+        using (y) return Autocast.Linear(_oProj, y);
     }
 
     /// <summary>(B, T, heads·D) → (B, heads, T, D); disposes the projection's own handle.</summary>
@@ -271,11 +271,11 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var gate = _gateProj.forward(x);   // (B, T, I)
+        using var gate = Autocast.Linear(_gateProj, x);   // (B, T, I)
         using var act = F.silu(gate);
-        using var up = _upProj.forward(x);       // (B, T, I)
+        using var up = Autocast.Linear(_upProj, x);       // (B, T, I)
         using var h = act * up;
-        return _downProj.forward(h);             // (B, T, C)
+        return Autocast.Linear(_downProj, h);             // (B, T, C)
     }
 }
 

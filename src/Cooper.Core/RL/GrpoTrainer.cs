@@ -201,6 +201,7 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>Runs until <see cref="TrainConfig.Steps"/> (or <see cref="TrainConfig.StopAfter"/>) steps are done.</summary>
     public async Task TrainAsync(CancellationToken ct = default)
     {
+        using var autocast = Autocast.Enable(Autocast.Parse(_cfg.Autocast));   // flows into every await below
         using var metrics = new MetricsWriter(_run.MetricsFile);
         using var tb = new TensorBoardLog(Path.Combine(_run.Path, "tensorboard"), purgeFrom: _step == 0 ? 0 : _step + 1);
         using var progress = ShowProgress ? new ProgressReporter($"train:{_cfg.Reward.Name()}", _cfg.Steps, _step) : null;
@@ -238,6 +239,7 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>One RL step; returns its metrics.</summary>
     public async Task<Dictionary<string, double>> TrainStepAsync(int step, CancellationToken ct = default)
     {
+        using var autocast = Autocast.Enable(Autocast.Parse(_cfg.Autocast));
         var m = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         var problems = BatchProblems(step);

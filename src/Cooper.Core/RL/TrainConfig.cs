@@ -102,6 +102,14 @@ public sealed record TrainConfig : IValidatable
     public int DataSeed { get; init; } = 1234;
     /// <summary>Prompt formatting.</summary>
     public PromptStyle PromptStyle { get; init; } = PromptStyle.Plain;
+    /// <summary>
+    /// Mixed precision for every forward and backward of the run (rollouts, evaluation, policy update, reward-model
+    /// scoring and updates): <c>bfloat16</c> or <c>float16</c> runs the transformer's linear layers in that dtype while
+    /// weights, optimiser state and losses stay float32 (<see cref="Modeling.Autocast"/>; TRL's <c>bf16=True</c>);
+    /// <c>none</c> (default) keeps everything float32. Worth it on GPUs and on CPUs with AVX512-BF16 or AMX
+    /// (docs/BENCHMARKS.md); on CPUs without them bf16 matmuls are emulated and slower.
+    /// </summary>
+    public string Autocast { get; init; } = "none";
     /// <summary>RL steps.</summary>
     public int Steps { get; init; } = 100;
     /// <summary>Run seed: data order and every sampling seed derive from it.</summary>
@@ -198,6 +206,8 @@ public sealed record TrainConfig : IValidatable
         if (Cooper.RolloutLabelWeight is not >= 0 || !double.IsFinite(Cooper.RolloutLabelWeight)) throw new ConfigException($"cooper.rollout_label_weight must be a finite number ≥ 0 (got {Cooper.RolloutLabelWeight})");
         if (Cooper.RolloutLabelMinError is not (>= 0 and <= 1)) throw new ConfigException($"cooper.rollout_label_min_error must be in [0, 1] (got {Cooper.RolloutLabelMinError})");
         if (ValSamples < 1) throw new ConfigException($"val_samples must be ≥ 1 (got {ValSamples})");
+        try { Modeling.Autocast.Parse(Autocast); }
+        catch (ArgumentException) { throw new ConfigException($"autocast must be none, bfloat16 or float16 (got '{Autocast}')"); }
         Rollout.Validate();
     }
 }

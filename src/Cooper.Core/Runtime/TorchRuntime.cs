@@ -93,9 +93,10 @@ public static class TorchRuntime
         _ => cuda.is_available() ? CUDA : CPU,
     };
 
-    /// <summary>One call per process: preload, threads, seed; returns the device.</summary>
+    /// <summary>One call per process: allocator settings, preload, threads, seed; returns the device.</summary>
     public static Device Initialize(string? libTorchDir, DeviceChoice device, int? threads, long? seed)
     {
+        Allocator.Tune();
         PreloadLibTorch(libTorchDir);
         if (threads is > 0) torch.set_num_threads(threads.Value);
         if (seed is not null) torch.manual_seed(seed.Value);
@@ -122,6 +123,12 @@ public static class TorchRuntime
             ("libtorch", s_libTorchDir is null ? "bundled with TorchSharp-cpu (2.10.0)" : $"external: {s_libTorchDir}"),
             ("device", device.ToString()),
             ("threads", torch.get_num_threads().ToString()),
+            ("malloc tuning", Allocator.Tuned switch
+            {
+                true => $"on (glibc: mmap threshold {Allocator.MmapThreshold >> 20} MiB, trim threshold {Allocator.TrimThreshold >> 20} MiB; {Allocator.DisableVariable}=0 turns it off)",
+                false => "off",
+                null => "not applied",
+            }),
             ("cuda available", cuda.is_available().ToString().ToLowerInvariant()),
             ("cuda devices", cuda.is_available() ? cuda.device_count().ToString() : "0"),
             ("tensor check", $"[[1,2],[3,4]]^2 = [[{v[0]},{v[1]}],[{v[2]},{v[3]}]]"),
