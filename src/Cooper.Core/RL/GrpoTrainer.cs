@@ -220,6 +220,8 @@ public sealed class GrpoTrainer : IDisposable
             _step++;
             if (_cfg.ValEvery > 0 && (_step % _cfg.ValEvery == 0 || _step == _cfg.Steps))
                 foreach (var (k, v) in Validate()) m[k] = v;
+            else if (_cfg.RmValEvery > 0 && _step % _cfg.RmValEvery == 0)
+                foreach (var (k, v) in ValidateRewardModel()) m[k] = v;
             metrics.Write(_step, m);
             tb.Write(_step, m);
             OnStep?.Invoke(_step, m);
@@ -351,6 +353,14 @@ public sealed class GrpoTrainer : IDisposable
             m["val/accuracy"] = r.Accuracy;
             if (!double.IsNaN(r.AccuracyStdError)) m["val/accuracy_se"] = r.AccuracyStdError;
         }
+        foreach (var (k, v) in ValidateRewardModel()) m[k] = v;
+        return m;
+    }
+
+    /// <summary>The reward model's accuracy and AUROC on the held-out labelled rows (empty without either).</summary>
+    public Dictionary<string, double> ValidateRewardModel()
+    {
+        var m = new Dictionary<string, double>();
         if (_reward.Model is { } rm && _inputs.RmValidation.Count > 0)
         {
             var rows = _inputs.RmValidation;

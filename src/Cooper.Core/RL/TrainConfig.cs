@@ -116,6 +116,12 @@ public sealed record TrainConfig : IValidatable
     public long Seed { get; init; } = 1;
     /// <summary>Validate every k steps (and at step 0 and the end); 0 = never.</summary>
     public int ValEvery { get; init; } = 10;
+    /// <summary>
+    /// Also measure the reward model's held-out accuracy and AUROC (<see cref="RmValData"/>) every k steps between
+    /// validations (it scores a few hundred rows: seconds, where validating the policy samples hundreds of
+    /// completions); 0 = only with validation.
+    /// </summary>
+    public int RmValEvery { get; init; }
     /// <summary>Validation prompts (first N of the validation split).</summary>
     public int ValPrompts { get; init; } = 100;
     /// <summary>Samples per validation prompt (mean@k).</summary>
@@ -149,7 +155,7 @@ public sealed record TrainConfig : IValidatable
     /// </summary>
     public static IReadOnlyList<string> ResumeSafeKeys { get; } =
     [
-        "out", "name", "stop_after", "checkpoint_every", "keep_checkpoints", "val_every", "test_data", "test_prompts", "test_samples",
+        "out", "name", "stop_after", "checkpoint_every", "keep_checkpoints", "val_every", "rm_val_every", "test_data", "test_prompts", "test_samples",
         "cooper.assistant.base_url", "cooper.assistant.api_key_env", "cooper.assistant.max_concurrency",
         "cooper.assistant.timeout_seconds", "cooper.assistant.max_retries",
         "rollout.urls", "rollout.model", "rollout.sync_dir", "rollout.requests_per_server", "rollout.timeout_seconds",
@@ -173,6 +179,7 @@ public sealed record TrainConfig : IValidatable
         if (CheckpointEvery < 0) throw new ConfigException($"checkpoint_every must be ≥ 0 (0 = only at the end; got {CheckpointEvery})");
         if (KeepCheckpoints < 1) throw new ConfigException($"keep_checkpoints must be ≥ 1 (got {KeepCheckpoints})");
         if (ValEvery < 0) throw new ConfigException($"val_every must be ≥ 0 (0 = never; got {ValEvery})");
+        if (RmValEvery < 0) throw new ConfigException($"rm_val_every must be ≥ 0 (0 = only with validation; got {RmValEvery})");
         if (ValFraction is not (>= 0 and <= 0.5)) throw new ConfigException($"val_fraction must be in [0, 0.5] (got {ValFraction})");
         if (ValTemperature is not > 0) throw new ConfigException($"val_temperature must be > 0 (got {ValTemperature})");
         if (ValTopP is not (> 0 and <= 1)) throw new ConfigException($"val_top_p must be in (0, 1] (got {ValTopP})");
