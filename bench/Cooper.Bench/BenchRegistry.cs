@@ -12,6 +12,7 @@ public static class BenchRegistry
         ["policy-update"] = ("seconds of one GRPO policy update on one step's rollouts: every rollout vs identical rollouts merged", PolicyUpdateBench.Run),
         ["rm-score"] = ("seconds to score one GRPO step's rollouts with the shipped reward model: whole inputs vs shared prefix", RmScoreBench.Run),
         ["rm-probe"] = ("what the shipped reward model rewards: gold solutions vs rewritten, answer-changed and slipped ones", RmProbeBench.Run),
+        ["scalar-race"] = ("TorchSharp's temporary Scalars under concurrent GC: failures and wrong sums of a + b on threads", ScalarRaceBench.Run),
         ["train-step"] = ("forward+backward tokens/s of the token log-prob loss (--shape small|qwen0.5b)", ModelBench.TrainStep),
     };
 

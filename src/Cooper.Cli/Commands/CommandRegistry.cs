@@ -17,5 +17,6 @@ public static class CommandRegistry
         yield return EvalCommand.Create(g);
         yield return TrainCommand.Create(g);
         yield return ExperimentCommand.Create(g);
+        yield return ExperimentChildCommand.Create(g);
     }
 }

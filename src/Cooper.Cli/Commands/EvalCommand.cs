@@ -10,6 +10,7 @@ using Cooper.RL;
 using Cooper.Rewards;
 using Cooper.Tokenizers;
 using Spectre.Console;
+using static TorchSharp.torch;
 
 namespace Cooper.Cli.Commands;
 
@@ -28,11 +29,16 @@ public static class EvalCommand
         var prompt = new Option<PromptStyle>("--prompt-style") { Description = "plain (Q:/A:, embedded models) or chat (chat template)", DefaultValueFactory = _ => PromptStyle.Plain };
         var outFile = new Option<string?>("--out") { Description = "JSONL of every sample with its verdict (default: next to nothing)" };
         var tokenizerDir = new Option<string?>("--tokenizer") { Description = "tokenizer folder (default: the model folder), for a policy folder without tokenizer files" };
+        var autocast = new Option<string>("--autocast") { Description = "none (float32) or bfloat16 / float16 linear layers (as train.autocast; cooper experiment evaluates in bfloat16)", DefaultValueFactory = _ => "none" };
         var cmd = new Command("eval", "mean@k accuracy judged by the verifier, overall and per data source / difficulty");
-        foreach (var o in new Option[] { model, data, samples, temperature, topP, maxNew, limit, prompt, outFile, tokenizerDir }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, samples, temperature, topP, maxNew, limit, prompt, outFile, tokenizerDir, autocast }) cmd.Options.Add(o);
         cmd.SetAction(pr => g.Run(pr, () =>
         {
             var device = g.InitTorch(pr);
+            ScalarType? half;
+            try { half = Autocast.Parse(pr.GetValue(autocast)); }
+            catch (ArgumentException e) { throw new ArgumentException("--autocast: " + e.Message); }
+            using var mixed = Autocast.Enable(half);
             var spec = pr.GetValue(data) ?? "embedded:test";
             var problems = LoadProblems(spec);
             if (pr.GetValue(limit) is { } n) problems = problems.Take(n).ToList();

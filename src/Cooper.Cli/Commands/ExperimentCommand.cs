@@ -36,7 +36,8 @@ public static class ExperimentCommand
                 return 0;
             }
             var device = g.InitTorch(pr);
-            var json = await ExperimentRunner.RunAsync(cfg, device, ct: ct);
+            // Runs side by side each get their own process (TorchSharp is not safe for two training threads).
+            var json = await ExperimentRunner.RunAsync(cfg, device, ct: ct, processes: new ChildProcesses(device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu"));
             PrintSummary(json);
             Console.WriteLine($"report: {Path.Combine(cfg.Out, "report.md")}");
             return 0;

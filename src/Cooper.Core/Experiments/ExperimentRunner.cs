@@ -102,7 +102,16 @@ public sealed record ExperimentConfig : IValidatable
 public static class ExperimentRunner
 {
     /// <summary>Runs every (seed, mode), evaluates the start policy once, writes report.json/report.md/plots into <see cref="ExperimentConfig.Out"/>.</summary>
-    public static async Task<JsonObject> RunAsync(ExperimentConfig cfg, Device device, Action<string>? log = null, CancellationToken ct = default)
+    /// <param name="processes">
+    /// Where runs go when <see cref="ExperimentConfig.Jobs"/> &gt; 1: each run (and the start evaluation) in its own
+    /// process. Without it, runs go one at a time in this process whatever <c>jobs</c> says: TorchSharp's ops that take
+    /// a <c>Scalar</c> (<c>a + b</c> passes alpha = 1 as a temporary) do not keep it alive during the native call, so
+    /// a garbage collection started by another thread can free it while libtorch reads it (<c>Cooper.Bench
+    /// scalar-race</c>: 5 failures in 2.3 million additions on two threads); two runs on threads of one process
+    /// crashed that way (2026-12-02).
+    /// </param>
+    public static async Task<JsonObject> RunAsync(ExperimentConfig cfg, Device device, Action<string>? log = null, CancellationToken ct = default,
+        IExperimentProcesses? processes = null)
     {
         cfg.Validate();
         log ??= Console.WriteLine;
@@ -127,7 +136,9 @@ public static class ExperimentRunner
         }).ThenBy(i => i).ToList();
         order.Insert(Math.Min(1, order.Count), plan.Count);
         Dictionary<string, double>? start = null;
-        int totalRuns = plan.Count, jobs = Math.Min(cfg.Jobs, totalRuns + 1);
+        int totalRuns = plan.Count, jobs = processes is null ? 1 : Math.Min(cfg.Jobs, totalRuns + 1);
+        if (processes is null && cfg.Jobs > 1)
+            log($"jobs: {cfg.Jobs} needs runs in separate processes (the cooper command); running them one at a time in this process");
         int threadsBefore = torch.get_num_threads(), threadsPerJob = Math.Max(1, threadsBefore / jobs);
         var results = new ModeRun?[totalRuns];
         var progress = new double[totalRuns];   // fraction of each run done, for the ETA
@@ -155,6 +166,16 @@ public static class ExperimentRunner
                 if (startVal is not null && (!hasModel || startVal.Keys.Any(IsRmKey)))
                     runInputs = inputs with { StartValidation = hasModel ? startVal : startVal.Where(kv => !IsRmKey(kv.Key)).ToDictionary() };
             bool measuresStart = runInputs.StartValidation is null;
+            if (processes is not null && jobs > 1)
+            {
+                processes.Train(tc, runInputs.StartValidation, threadsPerJob, step =>
+                {
+                    if (step == 1 && measuresStart) ShareStart(folder, hasModel);
+                    var row = MetricsWriter.Read(folder.MetricsFile).LastOrDefault(r => r.TryGetValue("step", out var st) && st == step && r.ContainsKey("train/reward_mean"));
+                    if (row is not null) LogStep(step, row);
+                }, stop.Token);
+            }
+            else
             using (var trainer = new GrpoTrainer(tc, runInputs, folder, device, log: m => log("warning: " + m)))
             {
                 // On a terminal with one job the trainer's live progress bar shows the run; for pipes, CI and runs
@@ -164,22 +185,26 @@ public static class ExperimentRunner
                 trainer.OnStep = (step, m) =>
                 {
                     if (step == 1 && measuresStart) ShareStart(folder, hasModel);
-                    if (!lines) return;
-                    double fraction, elapsed = total.Elapsed.TotalSeconds;
-                    lock (gate)
-                    {
-                        progress[index] = step / (double)tc.Steps;
-                        fraction = progress.Sum() / totalRuns;
-                    }
-                    double eta = fraction <= 0 ? 0 : elapsed / fraction - elapsed;
-                    log(string.Create(CultureInfo.InvariantCulture,
-                        $"[{position + 1}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
-                        $"{m["time/step_s"]:0.0}s/step ETA {(int)(eta / 60)}:{(int)eta % 60:00}"));   // minutes may exceed 59
+                    if (lines) LogStep(step, m);
                 };
                 trainer.TrainAsync(stop.Token).GetAwaiter().GetResult();
             }
             AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
             results[index] = new ModeRun(mode.Name(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile));
+
+            void LogStep(int step, IReadOnlyDictionary<string, double> m)
+            {
+                double fraction, elapsed = total.Elapsed.TotalSeconds;
+                lock (gate)
+                {
+                    progress[index] = step / (double)tc.Steps;
+                    fraction = progress.Sum() / totalRuns;
+                }
+                double eta = fraction <= 0 ? 0 : elapsed / fraction - elapsed;
+                log(string.Create(CultureInfo.InvariantCulture,
+                    $"[{position + 1}/{totalRuns} {name}] step {step}/{tc.Steps} reward {m["train/reward_mean"]:0.000} verified {m["train/verified_accuracy"]:0.000} " +
+                    $"{m["time/step_s"]:0.0}s/step ETA {(int)(eta / 60)}:{(int)eta % 60:00}"));   // minutes may exceed 59
+            }
         }
 
         // Publishes a run's step-0 validation for the runs that start after it (a rule run's lacks the RM's numbers).
@@ -210,7 +235,9 @@ public static class ExperimentRunner
                     else
                     {
                         log($"evaluating the starting policy on {inputs.Test.Count} test problems × {cfg.TestSamples} samples");
-                        start = EvaluateStart(baseTrain, inputs, device);
+                        start = processes is not null && jobs > 1
+                            ? processes.EvaluateStart(baseTrain, threadsPerJob, stop.Token)
+                            : EvaluateStart(baseTrain, inputs, device);
                         AtomicFile.WriteAllText(Path.Combine(cfg.Out, "start.json"), JsonSerializer.Serialize(start));
                     }
                 }
@@ -288,7 +315,8 @@ public static class ExperimentRunner
         $"test: {cfg.TestPrompts} problems × {cfg.TestSamples} samples (T {cfg.Train.ValTemperature}, top-p {cfg.Train.ValTopP})" +
         (minutes is { } mm ? $". Wall time {mm:0.0} min" : "");
 
-    private static Dictionary<string, double> EvaluateStart(TrainConfig cfg, TrainerInputs inputs, Device device)
+    /// <summary>The starting policy's test metrics (<c>test/*</c>) on <paramref name="inputs"/>' test problems, as the runs evaluate.</summary>
+    public static Dictionary<string, double> EvaluateStart(TrainConfig cfg, TrainerInputs inputs, Device device)
     {
         using var autocast = Autocast.Enable(Autocast.Parse(cfg.Autocast));   // as the runs evaluate
         using var policy = CausalLM.FromPretrained(cfg.Policy, device);

@@ -53,10 +53,11 @@ public class ExperimentQuickTests
     }
 
     [Fact]
-    public async Task Runs_side_by_side_log_what_they_log_one_at_a_time()
+    public async Task Runs_side_by_side_in_their_own_processes_log_what_they_log_one_at_a_time()
     {
-        // Two jobs give each run one thread; one job at one thread is the same arithmetic one run after another.
-        // Anything the runs shared by mistake (a generator, a cache, the reward model) would change their metrics.
+        // Two jobs give each run one thread in its own process (the cooper command's ChildProcesses); one job at one
+        // thread is the same arithmetic one run after another in this process. A config key lost on the way to the child,
+        // or anything shared by mistake, would change the metrics.
         var root = Directory.CreateTempSubdirectory("cooper-jobs-").FullName;
         int threads = TorchSharp.torch.get_num_threads();
         try
@@ -75,11 +76,17 @@ public class ExperimentQuickTests
                 },
             };
             TorchSharp.torch.set_num_threads(2);
-            var side = await ExperimentRunner.RunAsync(baseCfg with { Out = Path.Combine(root, "two"), Jobs = 2 }, TorchSharp.torch.CPU, log: _ => { });
+            var side = await ExperimentRunner.RunAsync(baseCfg with { Out = Path.Combine(root, "two"), Jobs = 2 }, TorchSharp.torch.CPU, log: _ => { },
+                processes: new Cooper.Cli.Commands.ChildProcesses("cpu"));
             Assert.Equal(2, side["settings"]!["jobs"]!.GetValue<int>());
             Assert.Equal(1, side["settings"]!["threads"]!.GetValue<int>());
+            Assert.True(File.Exists(Path.Combine(root, "two", "runs", "rule-s2", "experiment-run.yaml")));   // trained by a child
             TorchSharp.torch.set_num_threads(1);
-            await ExperimentRunner.RunAsync(baseCfg with { Out = Path.Combine(root, "one"), Jobs = 1 }, TorchSharp.torch.CPU, log: _ => { });
+            // Without other processes, jobs > 1 falls back to one run at a time in this process (threads are not safe).
+            var alone = await ExperimentRunner.RunAsync(baseCfg with { Out = Path.Combine(root, "one"), Jobs = 2 }, TorchSharp.torch.CPU, log: _ => { });
+            Assert.Equal(1, alone["settings"]!["jobs"]!.GetValue<int>());
+            Assert.False(File.Exists(Path.Combine(root, "one", "runs", "rule-s2", "experiment-run.yaml")));
+            Assert.Equal(side["start"]!.ToJsonString(), alone["start"]!.ToJsonString());   // the start, evaluated by a child, too
             foreach (var run in new[] { "cooper_plus-s1", "cooper_plus-s2", "rule-s1", "rule-s2" })
             {
                 var a = MetricsWriter.Read(Path.Combine(root, "two", "runs", run, "metrics.jsonl"));
