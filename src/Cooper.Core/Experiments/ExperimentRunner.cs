@@ -32,9 +32,10 @@ public sealed record ExperimentConfig : IValidatable
     /// <summary>Modes, in run order.</summary>
     public RewardMode[] Modes { get; init; } = [RewardMode.Rule, RewardMode.Rm, RewardMode.Cooper, RewardMode.CooperPlus];
     /// <summary>
-    /// Runs trained side by side, each on its own thread with its share of the TorchSharp threads (the threads
-    /// divided by the jobs, at least 1). On 2 CPU cores two runs at one thread each took 0.82 of the time of one
-    /// after the other at two threads (docs/BENCHMARKS.md). 1 = one run at a time.
+    /// Runs trained side by side, each in its own process (the <c>cooper</c> command starts itself; see
+    /// <see cref="IExperimentProcesses"/>) with its share of the TorchSharp threads (the threads divided by the jobs,
+    /// at least 1). On 2 CPU cores two runs at one thread each took 0.82 of the time of one after the other at two
+    /// threads (docs/BENCHMARKS.md). 1 = one run at a time, in this process.
     /// </summary>
     public int Jobs { get; init; } = 2;
     /// <summary>Test problems for the final table (first N of the embedded test split).</summary>
@@ -121,7 +122,8 @@ public static class ExperimentRunner
         var baseTrain = cfg.Train with { Steps = cfg.Steps, TestPrompts = cfg.TestPrompts, TestSamples = cfg.TestSamples, Out = Path.Combine(cfg.Out, "runs") };
         var inputs = TrainerSetup.Inputs(baseTrain, m => log("warning: " + m));
 
-        // Runs go to `jobs` worker threads, each with its share of the TorchSharp threads: not every op uses more
+        // Runs go to `jobs` workers, each starting its runs in a child process with its share of the TorchSharp threads
+        // (one thread per run in one process is not safe with TorchSharp, see `processes`): not every op uses more
         // threads well (the rollouts' small matrices least), so runs side by side finish sooner than one after
         // another (1.2× on 2 cores, docs/BENCHMARKS.md). A run's randomness is its own (seeded generators), so its result does
         // not depend on what runs beside it; only the thread count changes float summation order.
