@@ -141,6 +141,7 @@ public static class ExperimentRunner
         int totalRuns = plan.Count, jobs = processes is null ? 1 : Math.Min(cfg.Jobs, totalRuns + 1);
         if (processes is null && cfg.Jobs > 1)
             log($"jobs: {cfg.Jobs} needs runs in separate processes (the cooper command); running them one at a time in this process");
+        var children = jobs > 1 ? processes : null;   // where runs go: other processes, or this one
         int threadsBefore = torch.get_num_threads(), threadsPerJob = Math.Max(1, threadsBefore / jobs);
         var results = new ModeRun?[totalRuns];
         var progress = new double[totalRuns];   // fraction of each run done, for the ETA
@@ -168,20 +169,23 @@ public static class ExperimentRunner
                 if (startVal is not null && (!hasModel || startVal.Keys.Any(IsRmKey)))
                     runInputs = inputs with { StartValidation = hasModel ? startVal : startVal.Where(kv => !IsRmKey(kv.Key)).ToDictionary() };
             bool measuresStart = runInputs.StartValidation is null;
-            if (processes is not null && jobs > 1)
-            {
-                processes.Train(tc, runInputs.StartValidation, threadsPerJob, step =>
+            if (children is not null)
+                children.Train(tc, runInputs.StartValidation, threadsPerJob, step =>
                 {
                     if (step == 1 && measuresStart) ShareStart(folder, hasModel);
                     var row = MetricsWriter.Read(folder.MetricsFile).LastOrDefault(r => r.TryGetValue("step", out var st) && st == step && r.ContainsKey("train/reward_mean"));
                     if (row is not null) LogStep(step, row);
                 }, stop.Token);
-            }
             else
-            using (var trainer = new GrpoTrainer(tc, runInputs, folder, device, log: m => log("warning: " + m)))
+                TrainHere();
+            AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+            results[index] = new ModeRun(mode.Name(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile));
+
+            void TrainHere()
             {
-                // On a terminal with one job the trainer's live progress bar shows the run; for pipes, CI and runs
-                // side by side one log line per step (with the whole experiment's ETA) replaces it.
+                using var trainer = new GrpoTrainer(tc, runInputs, folder, device, log: m => log("warning: " + m));
+                // On a terminal with one job the trainer's live progress bar shows the run; for pipes and CI one log
+                // line per step (with the whole experiment's ETA) replaces it.
                 bool lines = Console.IsOutputRedirected || jobs > 1;
                 trainer.ShowProgress = !lines;
                 trainer.OnStep = (step, m) =>
@@ -191,8 +195,6 @@ public static class ExperimentRunner
                 };
                 trainer.TrainAsync(stop.Token).GetAwaiter().GetResult();
             }
-            AtomicFile.WriteAllText(Path.Combine(folder.Path, "seconds.txt"), clock.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
-            results[index] = new ModeRun(mode.Name(), seed, MetricsWriter.Read(folder.MetricsFile), clock.Elapsed.TotalSeconds, ReadHacks(hackFile));
 
             void LogStep(int step, IReadOnlyDictionary<string, double> m)
             {
@@ -237,8 +239,8 @@ public static class ExperimentRunner
                     else
                     {
                         log($"evaluating the starting policy on {inputs.Test.Count} test problems × {cfg.TestSamples} samples");
-                        start = processes is not null && jobs > 1
-                            ? processes.EvaluateStart(baseTrain, threadsPerJob, stop.Token)
+                        start = children is not null
+                            ? children.EvaluateStart(baseTrain, threadsPerJob, stop.Token)
                             : EvaluateStart(baseTrain, inputs, device);
                         AtomicFile.WriteAllText(Path.Combine(cfg.Out, "start.json"), JsonSerializer.Serialize(start));
                     }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cooper.Configuration;
 using Cooper.Modeling;
 using Cooper.RL;
@@ -10,14 +9,6 @@ namespace Cooper.Tests.Modeling;
 /// <summary>bf16 mixed precision (<see cref="Autocast"/>): close to float32, float32 weights and gradients, scoped.</summary>
 public class AutocastTests
 {
-    private static int[][] Rows(JsonNode? n) => n!.AsArray().Select(r => r!.AsArray().Select(x => x!.GetValue<int>()).ToArray()).ToArray();
-
-    private static Tensor Input(JsonObject reference)
-    {
-        var ids = Rows(reference["input_ids"]);
-        return torch.tensor(ids.SelectMany(r => r).Select(x => (long)x).ToArray(), [ids.Length, ids[0].Length]);
-    }
-
     [Fact]
     public void Bf16_log_probs_are_float32_and_within_bf16_rounding_of_transformers()
     {
@@ -29,7 +20,7 @@ public class AutocastTests
         using var lm = CausalLM.FromPretrained(ModelFixtures.TinyQwen2);
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var input = Input(reference);
+        var input = ModelFixtures.InputIds(reference);
         Tensor ours;
         using (Autocast.Enable(ScalarType.BFloat16)) ours = lm.TokenLogProbs(input);   // (3, 16)
         Assert.Equal(ScalarType.Float32, ours.dtype);
@@ -49,7 +40,7 @@ public class AutocastTests
     {
         var reference = ModelFixtures.Reference(ModelFixtures.TinyQwen2);
         using var scope = torch.NewDisposeScope();
-        var input = Input(reference);
+        var input = ModelFixtures.InputIds(reference);
         List<Tensor> Grads(ScalarType? autocast)
         {
             using var lm = CausalLM.FromPretrained(ModelFixtures.TinyQwen2);

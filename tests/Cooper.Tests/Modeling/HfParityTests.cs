@@ -21,7 +21,7 @@ public class HfParityTests
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var ids = Rows(reference["input_ids"]);
-        var input = torch.tensor(ids.SelectMany(r => r).Select(x => (long)x).ToArray(), [ids.Length, ids[0].Length]);
+        var input = ModelFixtures.InputIds(reference);
         var logits = lm.forward(input);                                            // (3, 17, 512)
         var expected = reference["logits_first_last"]!.AsArray();                  // (2, 3, 512): [first | last][row][vocab]
         double maxErr = 0;
@@ -44,7 +44,7 @@ public class HfParityTests
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var ids = Rows(reference["input_ids"]);
-        var input = torch.tensor(ids.SelectMany(r => r).Select(x => (long)x).ToArray(), [ids.Length, ids[0].Length]);
+        var input = ModelFixtures.InputIds(reference);
         var ours = lm.TokenLogProbs(input);                                        // (3, 16)
         var theirs = reference["token_logprobs"]!.AsArray();
         Assert.Equal([3L, 16L], ours.shape);
@@ -95,7 +95,7 @@ public class HfParityTests
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var ids = Rows(reference["input_ids"]);
-        var input = torch.tensor(ids.SelectMany(r => r).Select(x => (long)x).ToArray(), [ids.Length, ids[0].Length]);
+        var input = ModelFixtures.InputIds(reference);
         var scores = rm.forward(input);                                            // (3, 1)
         Assert.Equal([3L, 1L], scores.shape);
         var ours = scores.squeeze(1).data<float>().ToArray();

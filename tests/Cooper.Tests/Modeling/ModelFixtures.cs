@@ -22,6 +22,13 @@ internal static class ModelFixtures
     public static JsonObject Reference(string modelDir) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(modelDir, "reference_outputs.json")))!;
 
+    /// <summary>The reference file's <c>input_ids</c> (rows of equal length) as an int64 (B, T) tensor.</summary>
+    public static TorchSharp.torch.Tensor InputIds(JsonObject reference)
+    {
+        var ids = reference["input_ids"]!.AsArray().Select(r => r!.AsArray().Select(x => (long)x!.GetValue<int>()).ToArray()).ToArray();
+        return TorchSharp.torch.tensor(ids.SelectMany(r => r).ToArray(), [ids.Length, ids[0].Length]);
+    }
+
     private static readonly Lazy<string> s_qwenTokenizer = new(() =>
     {
         // The Qwen3 tokenizer is stored gzipped; unpack it once into a temp folder named after the archive's

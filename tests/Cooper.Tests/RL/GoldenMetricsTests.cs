@@ -18,7 +18,7 @@ namespace Cooper.Tests.RL;
 [Collection("NonParallel")]
 public class GoldenMetricsTests
 {
-    private static string Fixtures => Path.Combine(ShippedModels.Root, "tests", "Cooper.Tests", "RL", "Fixtures", "golden-metrics");
+    internal static string Fixtures => Path.Combine(ShippedModels.Root, "tests", "Cooper.Tests", "RL", "Fixtures", "golden-metrics");
 
     /// <summary>
     /// The recorded runs' settings: <c>cooper train --reward MODE --set steps=3 --set seed=7

@@ -26,7 +26,7 @@ public class RmValEveryTests
                 RmValEvery = 1,
                 ValPrompts = 4,
                 ValSamples = 1,
-                RmValData = Path.Combine(ShippedModels.Root, "tests", "Cooper.Tests", "RL", "Fixtures", "golden-metrics", "rm_val.jsonl"),
+                RmValData = Path.Combine(GoldenMetricsTests.Fixtures, "rm_val.jsonl"),
                 CheckpointEvery = 0,
                 Out = dir,
                 Grpo = new GrpoConfig { PromptsPerStep = 2, RolloutsPerPrompt = 2, MaxNewTokens = 40, WarmupSteps = 0 },
